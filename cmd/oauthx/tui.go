@@ -1,0 +1,305 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oauthx/oauthx/flows"
+	"github.com/oauthx/oauthx/flows/callback"
+	"github.com/oauthx/oauthx/flows/loopback"
+	"github.com/oauthx/oauthx/flows/provider"
+	"github.com/oauthx/oauthx/flows/useragent"
+	"github.com/oauthx/oauthx/mockidp"
+	"github.com/oauthx/oauthx/tui"
+)
+
+// runTUI opens the explorer. The bundled IdP starts in-process on a free loopback
+// port first (mockidp.New returns at once; its keys are generated in the background,
+// so the first frame never waits for them), then the engine, the IdP and the TUI are
+// wired together here: the tui package imports neither mockidp nor net/http clients.
+func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	start := time.Now()
+	fs := flag.NewFlagSet("oauthx", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flowName := fs.String("flow", "", "start this flow at once: "+kindNames()+" (or an alias)")
+	user := fs.String("user", "alice", "demo user of the bundled IdP selected for the in-terminal login")
+	issuer := fs.String("issuer", "", "a real provider's issuer URL (flows start with discovery)")
+	clientID := fs.String("client-id", "", "the client id registered with --issuer")
+	secretEnv := fs.String("client-secret-env", "", "environment variable holding the client secret for --issuer")
+	theme := fs.String("theme", "auto", "colours for a dark or light terminal: auto, dark or light")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: oauthx [--flow NAME] [--user NAME] [--issuer URL --client-id ID [--client-secret-env VAR]]")
+		fmt.Fprintln(stderr, "\nOpens the explorer against the bundled IdP (and any saved profiles). NO_COLOR drops colours;")
+		fmt.Fprintln(stderr, "OAUTHX_DEBUG=FILE (or 1 for oauthx-debug.log) writes a debug log.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "oauthx: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q (subcommands: oauthx help)", fs.Arg(0))
+	}
+	var initial flows.Kind
+	if *flowName != "" {
+		k, ok := flows.LookupKind(*flowName)
+		if !ok {
+			return usageErr("unknown flow %q (%s)", *flowName, kindNames())
+		}
+		initial = k.Kind
+	}
+	var dark *bool
+	switch *theme {
+	case "auto":
+	case "dark", "light":
+		d := *theme == "dark"
+		dark = &d
+	default:
+		return usageErr("--theme takes auto, dark or light, not %q", *theme)
+	}
+	if *issuer == "" && (*clientID != "" || *secretEnv != "") {
+		return usageErr("--client-id and --client-secret-env go with --issuer")
+	}
+	if *issuer != "" && *clientID == "" {
+		return usageErr("--issuer needs --client-id")
+	}
+	secret := ""
+	if *secretEnv != "" {
+		if secret = os.Getenv(*secretEnv); secret == "" {
+			return usageErr("--client-secret-env %s: the variable is not set", *secretEnv)
+		}
+	}
+
+	if path := os.Getenv("OAUTHX_DEBUG"); path != "" {
+		if path == "1" || path == "true" {
+			path = "oauthx-debug.log"
+		}
+		f, err := tea.LogToFile(path, "oauthx ")
+		if err != nil {
+			return usageErr("OAUTHX_DEBUG: %v", err)
+		}
+		defer f.Close()
+	}
+	debugf := func(format string, a ...any) {
+		if os.Getenv("OAUTHX_DEBUG") != "" {
+			logf(format, a...)
+		}
+	}
+
+	w, err := newWiring()
+	if err != nil {
+		fmt.Fprintf(stderr, "oauthx: starting the bundled IdP: %v\n", err)
+		return exitInternal
+	}
+	defer w.close()
+	debugf("bundled IdP at %s after %s", w.issuer, time.Since(start))
+
+	users := []string{}
+	for _, u := range w.idp.Users() {
+		users = append(users, u.Username)
+	}
+	var clients []tui.Client
+	for _, c := range w.idp.Clients() {
+		clients = append(clients, tui.Client{ID: c.ID, Description: c.Description})
+	}
+	bundled := tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true, Clients: clients,
+		Description: "in-process and offline; users " + strings.Join(users, ", ") + " (password = name); faults with f"}
+	providers := []tui.Provider{bundled}
+	if *issuer != "" {
+		providers = []tui.Provider{{Name: *issuer, Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
+			Description: "from the command line"}, bundled}
+	}
+	if ps, err := provider.LoadDefault(); err == nil && ps != nil {
+		for _, p := range ps.List() {
+			r, err := p.Resolve()
+			if err != nil {
+				continue
+			}
+			providers = append(providers, tui.Provider{Name: p.Name, Issuer: r.Issuer, Profile: p.Name,
+				Description: strings.TrimSpace("saved profile · client " + r.ClientID + " · secret: " + r.SecretSource + " " + p.Description)})
+		}
+		w.profiles = ps
+	}
+
+	opts := tui.Options{
+		Providers:   providers,
+		NewFlow:     w.newFlow,
+		LoginAs:     func(u string) flows.Authorizer { return &useragent.Agent{Username: u} },
+		Browser:     w.browser,
+		Pasted:      callback.PastedURL,
+		Users:       users,
+		Faults:      faultController{w.idp},
+		InitialFlow: initial,
+		InitialUser: *user,
+		Dark:        dark,
+		NoColor:     os.Getenv("NO_COLOR") != "",
+	}
+	model := tui.New(opts)
+	var first sync.Once
+	p := tea.NewProgram(model, tea.WithInput(stdin), tea.WithOutput(stdout),
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			first.Do(func() { debugf("first message after %s", time.Since(start)) })
+			return msg
+		}))
+	debugf("program starting after %s", time.Since(start))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
+		// The terminal is restored by the time Run returns.
+		fmt.Fprintf(stderr, "oauthx: %v\n", err)
+		return exitInternal
+	}
+	return exitOK
+}
+
+// logf writes to the standard logger, which tea.LogToFile points at the debug file.
+func logf(format string, a ...any) { log.Printf(format, a...) }
+
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// wiring holds what the TUI's functions share: the bundled IdP, its HTTP server, the
+// saved profiles and the loopback receiver of the current flow.
+type wiring struct {
+	idp      *mockidp.Server
+	hs       *http.Server
+	issuer   string
+	profiles *provider.Profiles
+
+	mu       sync.Mutex
+	receiver *loopback.Receiver // bound for the current flow, before its request is built
+}
+
+func newWiring() (*wiring, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	issuer := "http://" + ln.Addr().String()
+	srv, err := mockidp.New(mockidp.Options{Issuer: issuer})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLogger()}
+	go hs.Serve(ln) //nolint:errcheck // ErrServerClosed after Shutdown
+	return &wiring{idp: srv, hs: hs, issuer: issuer}, nil
+}
+
+func (w *wiring) close() {
+	w.mu.Lock()
+	if w.receiver != nil {
+		w.receiver.Close()
+	}
+	w.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = w.hs.Shutdown(ctx)
+}
+
+// newFlow builds a flow for the TUI. Browser flows get a loopback receiver bound now,
+// so the redirect URI in the request is where the real browser (`o`) will land; the
+// in-terminal login and a pasted URL work with it too.
+func (w *wiring) newFlow(choice tui.ProviderChoice, kind flows.Kind) (flows.Flow, error) {
+	info, _ := flows.LookupKind(string(kind))
+	var cfg flows.Config
+	switch {
+	case choice.Provider.Bundled:
+		cfg = bundledDemo(kind)
+		cfg.Provider = flows.Provider{Name: "bundled IdP", Issuer: w.issuer}
+	case choice.Provider.Profile != "":
+		p, err := w.profiles.Lookup(choice.Provider.Profile)
+		if err != nil {
+			return nil, err
+		}
+		r, err := p.Resolve()
+		if err != nil {
+			return nil, err
+		}
+		secret, err := p.Secret(nil, func(string) (string, error) {
+			return "", fmt.Errorf("profile %q asks for its secret at the prompt: use `oauthx run --profile`, or secret_env", p.Name)
+		})
+		if err != nil {
+			return nil, err
+		}
+		cfg = r.FlowConfig(secret)
+	default:
+		cfg = flows.Config{
+			Provider: flows.Provider{Name: choice.Provider.Name, Issuer: choice.Provider.Issuer},
+			Client:   flows.Client{ID: choice.ClientID, Secret: choice.ClientSecret},
+		}
+		if kind != flows.KindClientCredentials {
+			cfg.Scopes = []string{"openid", "profile", "email"}
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.receiver != nil {
+		w.receiver.Close()
+		w.receiver = nil
+	}
+	if info.Browser {
+		var rc *loopback.Receiver
+		var err error
+		switch {
+		case cfg.Client.RedirectURI == "" || cfg.Client.RedirectURI == bundledRedirectURI:
+			rc, err = loopback.Listen("127.0.0.1:0", loopback.DefaultPath)
+		default:
+			rc, err = loopback.ListenFor(cfg.Client.RedirectURI)
+		}
+		if err == nil {
+			cfg.Client.RedirectURI = rc.RedirectURI()
+			w.receiver = rc
+		} else if cfg.Client.RedirectURI == "" {
+			return nil, fmt.Errorf("loopback receiver: %w", err)
+		}
+	}
+	return flows.New(kind, cfg)
+}
+
+// browser is the `o` key: the real browser, answering to the current flow's receiver.
+func (w *wiring) browser() flows.Authorizer {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return &loopback.Browser{Receiver: w.receiver}
+}
+
+// faultController lets the TUI switch the bundled IdP's faults.
+type faultController struct{ s *mockidp.Server }
+
+func (f faultController) Catalog() []tui.FaultInfo {
+	var out []tui.FaultInfo
+	for _, c := range mockidp.FaultCatalog() {
+		out = append(out, tui.FaultInfo{Name: string(c.Name), Title: c.Title, Description: c.Description, Catches: c.Catches, Spec: c.Spec})
+	}
+	return out
+}
+
+func (f faultController) Active() []string {
+	var out []string
+	for _, a := range f.s.ActiveFaults() {
+		out = append(out, string(a))
+	}
+	return out
+}
+
+func (f faultController) Set(name string, on bool) error {
+	return f.s.SetFault(mockidp.Fault(name), on)
+}
+func (f faultController) Advance(d time.Duration) { f.s.Advance(d) }

@@ -1,0 +1,251 @@
+package mockidp
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Benchmarks run over loopback HTTP with keep-alive, as the engine talks to
+// the embedded IdP. Compare BenchmarkAuthCodePKCERound with the signatures it
+// makes: one ID token (RS256 by default) and one access token (ES256 by
+// default), i.e. BenchmarkSign/RS256 + BenchmarkSign/ES256.
+
+func benchServer(b *testing.B, cfg *Config) (*Server, *httptest.Server) {
+	srv, err := New(Options{KeyCacheDir: testKeyDir, Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.WaitKeys(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	b.Cleanup(ts.Close)
+	return srv, ts
+}
+
+func BenchmarkClientCredentials(b *testing.B) {
+	for _, alg := range []string{AlgRS256, AlgES256} {
+		b.Run(alg, func(b *testing.B) {
+			_, ts := benchServer(b, &Config{AccessTokenAlg: alg})
+			client := ts.Client()
+			body := "grant_type=client_credentials&scope=api%3Aread"
+			auth := basicAuth("machine", "machine-secret")
+			b.ReportAllocs()
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodPost, ts.URL+"/token", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Authorization", auth)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAuthCodePKCERound is one full authorization code + PKCE round as a
+// user agent and a public client make it: GET /authorize, GET /login,
+// POST /login, GET /consent, POST /consent, POST /token.
+func BenchmarkAuthCodePKCERound(b *testing.B) {
+	_, ts := benchServer(b, nil)
+	base := ts.Client().Transport
+	authURL := ts.URL + "/authorize?" + url.Values{
+		"response_type": {"code"}, "client_id": {"native-app"}, "redirect_uri": {cb},
+		"scope": {"openid profile"}, "state": {"st"}, "nonce": {"nn"},
+		"code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"},
+	}.Encode()
+	form := "application/x-www-form-urlencoded"
+	// The signatures this round makes, timed in the same loop so that the
+	// ratio holds even on a busy machine: one RS256 ID token and one ES256
+	// access token.
+	ks, err := loadOrGenerateKeys(testKeyDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	claims := map[string]any{"iss": ts.URL, "sub": "alice", "aud": "native-app", "nonce": "nn"}
+	var rounds, sigs time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		jar, _ := cookiejar.New(nil) // a new browser each round: login every time
+		c := &http.Client{Transport: base, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		loc := benchHop(b, c, http.MethodGet, authURL, "", "")
+		req := loc[strings.Index(loc, "req=")+4:]
+		benchHop(b, c, http.MethodGet, loc, "", "")
+		loc = benchHop(b, c, http.MethodPost, ts.URL+"/login", form, "req="+req+"&demo_user=alice")
+		benchHop(b, c, http.MethodGet, loc, "", "")
+		loc = benchHop(b, c, http.MethodPost, ts.URL+"/consent", form, "req="+req+"&decision=allow")
+		u, _ := url.Parse(loc)
+		code := u.Query().Get("code")
+		tok := benchHop(b, c, http.MethodPost, ts.URL+"/token", form, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {cb}, "client_id": {"native-app"}, "code_verifier": {rfcVerifier}}.Encode())
+		if !strings.Contains(tok, `"id_token"`) {
+			b.Fatalf("token response %s", tok)
+		}
+		rounds += time.Since(start)
+		b.StopTimer()
+		start = time.Now()
+		_, _ = ks.byAlg[AlgRS256].sign("JWT", "k", claims)
+		_, _ = ks.byAlg[AlgES256].sign("at+jwt", "k", claims)
+		sigs += time.Since(start)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(sigs.Nanoseconds())/float64(b.N), "sig-ns/op")
+	b.ReportMetric(float64(rounds)/float64(sigs), "x-sigs")
+}
+
+// benchHop makes one request and returns the Location header, or the body
+// when there is none.
+func benchHop(b *testing.B, c *http.Client, method, u, ctype, body string) string {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, u, r)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		b.Fatalf("%s %s: %d %s", method, u, resp.StatusCode, out)
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		return loc
+	}
+	return string(out)
+}
+
+// BenchmarkSign is the raw cost of one JWS signature per algorithm, with
+// claims the size of an ID token.
+func BenchmarkSign(b *testing.B) {
+	ks, err := loadOrGenerateKeys(testKeyDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	claims := map[string]any{"iss": "http://127.0.0.1:9000", "sub": "alice", "aud": "native-app", "exp": 1, "iat": 1,
+		"nonce": "nn", "name": "Alice Liddell", "email": "alice@example.com", "email_verified": true}
+	for _, alg := range []string{AlgRS256, AlgES256, AlgEdDSA} {
+		b.Run(alg, func(b *testing.B) {
+			k := ks.byAlg[alg]
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := k.sign("JWT", k.kid, claims); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAuthCodePKCERoundInProcess is the same round without the network:
+// handlers called directly with httptest.NewRecorder. The difference from
+// BenchmarkAuthCodePKCERound is what the six loopback hops cost.
+func BenchmarkAuthCodePKCERoundInProcess(b *testing.B) {
+	const iss = "http://127.0.0.1:9"
+	srv, err := New(Options{KeyCacheDir: testKeyDir, Issuer: iss})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.WaitKeys(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	authURL := iss + "/authorize?" + url.Values{
+		"response_type": {"code"}, "client_id": {"native-app"}, "redirect_uri": {cb},
+		"scope": {"openid profile"}, "state": {"st"}, "nonce": {"nn"},
+		"code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"},
+	}.Encode()
+	ks, _ := loadOrGenerateKeys(testKeyDir)
+	claims := map[string]any{"iss": iss, "sub": "alice", "aud": "native-app", "nonce": "nn"}
+	var rounds, sigs time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		var cookie string
+		hop := func(method, u, body string) *httptest.ResponseRecorder {
+			var req *http.Request
+			if body != "" {
+				req = httptest.NewRequest(method, u, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			} else {
+				req = httptest.NewRequest(method, u, nil)
+			}
+			if cookie != "" {
+				req.Header.Set("Cookie", cookie)
+			}
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			if rec.Code >= 400 {
+				b.Fatalf("%s %s: %d %s", method, u, rec.Code, rec.Body)
+			}
+			if c := rec.Header().Get("Set-Cookie"); c != "" {
+				cookie, _, _ = strings.Cut(c, ";")
+			}
+			return rec
+		}
+		loc := hop("GET", authURL, "").Header().Get("Location")
+		req := loc[strings.Index(loc, "req=")+4:]
+		hop("GET", loc, "")
+		loc = hop("POST", iss+"/login", "req="+req+"&demo_user=alice").Header().Get("Location")
+		hop("GET", loc, "")
+		loc = hop("POST", iss+"/consent", "req="+req+"&decision=allow").Header().Get("Location")
+		u, _ := url.Parse(loc)
+		hop("POST", iss+"/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+			"redirect_uri": {cb}, "client_id": {"native-app"}, "code_verifier": {rfcVerifier}}.Encode())
+		rounds += time.Since(start)
+		b.StopTimer()
+		start = time.Now()
+		_, _ = ks.byAlg[AlgRS256].sign("JWT", "k", claims)
+		_, _ = ks.byAlg[AlgES256].sign("at+jwt", "k", claims)
+		sigs += time.Since(start)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rounds)/float64(sigs), "x-sigs")
+}
+
+// BenchmarkLoopbackRoundTrip is one keep-alive GET of the discovery document:
+// the fixed cost of each hop on this machine.
+func BenchmarkLoopbackRoundTrip(b *testing.B) {
+	_, ts := benchServer(b, nil)
+	c := ts.Client()
+	for b.Loop() {
+		resp, err := c.Get(ts.URL + "/.well-known/openid-configuration")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+// BenchmarkNew is the start-up cost the TUI pays: keys are made in the
+// background, so this is building the routes and indexes only.
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		srv, err := New(Options{KeyCacheDir: testKeyDir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer() // the background key loading is not part of New's cost
+		_ = srv.WaitKeys(context.Background())
+		b.StartTimer()
+	}
+}

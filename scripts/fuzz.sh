@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target in the module for FUZZTIME each (default 30s).
+# Usage: FUZZTIME=5m bash scripts/fuzz.sh [package-pattern]
+# Crashes are written by go test to the package's testdata/fuzz/ folder, where they
+# become regression cases that plain `go test` runs from then on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime="${FUZZTIME:-30s}"
+pattern="${1:-./...}"
+found=0
+for pkg in $(go list "$pattern"); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    found=$((found + 1))
+    printf '%-50s %-28s ' "$pkg" "$target"
+    start=$(date +%s)
+    if ! out=$(go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" 2>&1); then
+      echo "FAIL"; echo "$out" | tail -30; exit 1
+    fi
+    execs=$(echo "$out" | grep -o 'execs: [0-9]*' | tail -1 | tr -dc 0-9)
+    echo "ok $(( $(date +%s) - start ))s ${execs:-?} execs"
+  done
+done
+echo "$found fuzz targets run for $fuzztime each"
+[ "$found" -gt 0 ]

@@ -1,0 +1,441 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/oauthx/oauthx/flows"
+)
+
+type screen int
+
+const (
+	screenProviders screen = iota
+	screenFlows
+	screenWalk
+	screenFaults
+)
+
+// Fallback size before the terminal reports its own.
+const (
+	defaultWidth  = 80
+	defaultHeight = 24
+	chromeLines   = 3 // header, status line, help line
+)
+
+// Model is the root model: it owns the layout, the key map, the styles and the screen
+// being shown, and routes messages to the child on screen.
+type Model struct {
+	opts   Options
+	keys   keyMap
+	help   help.Model
+	styles Styles
+	isDark bool
+	width  int
+	height int
+
+	screen    screen
+	prev      screen // the screen under the faults screen
+	providers providerMenu
+	flowsMenu flowMenu
+	walk      walk
+	hasWalk   bool
+	faults    faultsView
+
+	choice    ProviderChoice
+	run       int // tags flow starts and step results; older ones are dropped
+	status    string
+	statusErr bool
+}
+
+// New returns the root model.
+func New(opts Options) Model {
+	isDark := true
+	if opts.Dark != nil {
+		isDark = *opts.Dark
+	}
+	st := NewStyles(isDark, opts.NoColor)
+	m := Model{
+		opts:      opts,
+		keys:      newKeyMap(),
+		help:      help.New(),
+		styles:    st,
+		isDark:    isDark,
+		providers: newProviderMenu(opts.Providers, st),
+		flowsMenu: newFlowMenu(),
+	}
+	m.help.Styles = st.Help
+	if opts.Faults != nil {
+		m.faults.catalog = opts.Faults.Catalog()
+	}
+	if len(opts.Providers) > 0 && opts.Providers[0].Bundled {
+		p := opts.Providers[0]
+		m.choice = ProviderChoice{Provider: p}
+	}
+	if opts.InitialFlow != "" && len(opts.Providers) > 0 {
+		p := opts.Providers[0]
+		m.choice = ProviderChoice{Provider: p, ClientID: p.ClientID, ClientSecret: p.ClientSecret}
+		m.screen = screenFlows
+	}
+	if len(opts.Providers) == 1 && opts.Providers[0].Bundled {
+		m.screen = screenFlows
+	}
+	m.updateKeys()
+	return m
+}
+
+func (m Model) now() time.Time {
+	if m.opts.Now != nil {
+		return m.opts.Now()
+	}
+	return time.Now()
+}
+
+// flowStartedMsg carries a new flow, tagged with the run it was started for.
+type flowStartedMsg struct {
+	run    int
+	kind   flows.KindInfo
+	choice ProviderChoice
+	flow   flows.Flow
+	snap   snapshot
+	err    error
+}
+
+// startFlow creates the flow in a command: NewFlow may bind a loopback port.
+func startFlow(newFlow func(ProviderChoice, flows.Kind) (flows.Flow, error), run int, choice ProviderChoice, kind flows.KindInfo) tea.Cmd {
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = flowStartedMsg{run: run, kind: kind, choice: choice, err: fmt.Errorf("starting the flow panicked: %v", r)}
+			}
+		}()
+		if newFlow == nil {
+			return flowStartedMsg{run: run, kind: kind, choice: choice, err: fmt.Errorf("no flow engine configured")}
+		}
+		f, err := newFlow(choice, kind.Kind)
+		if err != nil {
+			return flowStartedMsg{run: run, kind: kind, choice: choice, err: err}
+		}
+		return flowStartedMsg{run: run, kind: kind, choice: choice, flow: f, snap: snapshotOf(f)}
+	}
+}
+
+// Init asks the terminal for its background (unless forced) and starts the flow
+// given on the command line.
+func (m Model) Init() tea.Cmd {
+	var cmds []tea.Cmd
+	if m.opts.Dark == nil && !m.opts.NoColor {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if m.opts.InitialFlow != "" {
+		if k, ok := flows.LookupKind(string(m.opts.InitialFlow)); ok {
+			cmds = append(cmds, startFlow(m.opts.NewFlow, m.run, m.choice, k))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) begin(choice ProviderChoice, kind flows.KindInfo) tea.Cmd {
+	if m.hasWalk {
+		m.walk.stop()
+	}
+	m.run++
+	m.choice = choice
+	m.status, m.statusErr = "starting "+kind.Title+"…", false
+	return startFlow(m.opts.NewFlow, m.run, choice, kind)
+}
+
+func (m Model) bodySize() (int, int) {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		w, h = defaultWidth, defaultHeight
+	}
+	return min(w, maxWidth), max(h-chromeLines, 1)
+}
+
+func (m *Model) layout() {
+	w, h := m.bodySize()
+	m.help.SetWidth(w)
+	m.providers.setWidth(w)
+	if m.hasWalk {
+		m.walk.setSize(w, h, m.styles)
+	}
+}
+
+func (m *Model) restyle() {
+	m.styles = NewStyles(m.isDark, m.opts.NoColor)
+	m.help.Styles = m.styles.Help
+	m.providers.setStyles(m.styles)
+	if m.hasWalk {
+		m.walk.setStyles(m.styles)
+	}
+}
+
+// typing reports whether a text input has the keys.
+func (m Model) typing() bool {
+	switch m.screen {
+	case screenProviders:
+		return m.providers.form
+	case screenWalk:
+		return m.walk.editing || m.walk.pasting
+	}
+	return false
+}
+
+// Update routes a message. Global keys first, then the child on screen.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd, changed := m.update(msg)
+	m.updateKeys()
+	if changed && m.hasWalk {
+		m.walk.refresh(m.styles, m.now())
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return nil, true
+	case tea.BackgroundColorMsg:
+		if m.opts.Dark == nil {
+			m.isDark = msg.IsDark()
+			m.restyle()
+		}
+		return nil, true
+	case flowStartedMsg:
+		if msg.run != m.run {
+			return nil, false // a flow started for a choice since replaced
+		}
+		if msg.err != nil {
+			m.screen = screenFlows
+			m.flowsMenu.err = msg.err.Error()
+			m.status, m.statusErr = "✗ could not start the flow: "+msg.err.Error(), true
+			return nil, false
+		}
+		m.status = ""
+		m.flowsMenu.err = ""
+		c := caps{users: m.opts.Users, login: m.opts.LoginAs, browser: m.opts.Browser, pasted: m.opts.Pasted}
+		user := m.opts.InitialUser
+		if m.hasWalk && len(m.walk.caps.users) > 0 {
+			user = m.walk.caps.users[m.walk.user]
+		}
+		m.walk = newWalk(msg.run, msg.kind, msg.choice, msg.flow, msg.snap, c, user, m.styles)
+		m.hasWalk = true
+		m.screen = screenWalk
+		m.layout()
+		return nil, true
+	case stepMsg:
+		if !m.hasWalk || msg.run != m.walk.run {
+			return nil, false // a result from a flow that is no longer on screen
+		}
+		m.walk = m.walk.applyStep(msg)
+		return nil, true
+	case spinner.TickMsg:
+		if !m.hasWalk {
+			return nil, false
+		}
+		var cmd tea.Cmd
+		m.walk, cmd, _ = m.walk.Update(msg, m.keys)
+		return cmd, true
+	case faultsMsg:
+		var cmd tea.Cmd
+		m.faults, cmd = m.faults.Update(msg, m.keys, m.opts.Faults)
+		return cmd, false
+	case tea.MouseWheelMsg:
+		if m.screen == screenWalk {
+			msg.Y -= 1 // the header line
+			m.walk, _, _ = m.walk.Update(msg, m.keys)
+		}
+		return nil, false
+	case tea.PasteMsg:
+		return m.routeToScreen(msg)
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	}
+	return nil, false
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := m.keys
+	switch {
+	case keyMatches(msg, k.ForceQuit), keyMatches(msg, k.Quit):
+		if m.hasWalk {
+			m.walk.stop()
+		}
+		return tea.Quit, false
+	case keyMatches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		return nil, false
+	case m.help.ShowAll:
+		if keyMatches(msg, k.Back) {
+			m.help.ShowAll = false
+		}
+		return nil, false
+	case keyMatches(msg, k.Faults):
+		if m.screen == screenFaults {
+			m.screen = m.prev
+			return nil, true
+		}
+		m.prev, m.screen = m.screen, screenFaults
+		return loadFaults(m.opts.Faults), false
+	}
+	return m.routeToScreen(msg)
+}
+
+func (m *Model) routeToScreen(msg tea.Msg) (tea.Cmd, bool) {
+	k := m.keys
+	switch m.screen {
+	case screenProviders:
+		var cmd tea.Cmd
+		var choice *ProviderChoice
+		m.providers, cmd, choice = m.providers.Update(msg, k)
+		if choice != nil {
+			m.choice = *choice
+			m.screen = screenFlows
+			m.status = ""
+		}
+		return cmd, false
+	case screenFlows:
+		if km, ok := msg.(tea.KeyPressMsg); ok && keyMatches(km, k.Back) {
+			m.screen = screenProviders
+			return nil, false
+		}
+		var kind *flows.KindInfo
+		m.flowsMenu, kind = m.flowsMenu.Update(msg, k)
+		if kind != nil {
+			return m.begin(m.choice, *kind), false
+		}
+		return nil, false
+	case screenFaults:
+		if km, ok := msg.(tea.KeyPressMsg); ok && keyMatches(km, k.Back) {
+			m.screen = m.prev
+			return nil, true
+		}
+		var cmd tea.Cmd
+		m.faults, cmd = m.faults.Update(msg, k, m.opts.Faults)
+		return cmd, false
+	case screenWalk:
+		var cmd tea.Cmd
+		var ev walkEvent
+		scrollOnly := m.walk.scrollOnly(msg, k)
+		m.walk, cmd, ev = m.walk.Update(msg, k)
+		switch ev {
+		case walkBack:
+			m.walk.stop()
+			m.screen = screenFlows
+		case walkRestart:
+			return m.begin(m.walk.choice, m.walk.kind), true
+		}
+		return cmd, !scrollOnly
+	}
+	return nil, false
+}
+
+// View draws the header, the screen, the status line and the help line.
+func (m Model) View() tea.View {
+	w, h := m.bodySize()
+	st := m.styles
+	var body string
+	switch {
+	case m.help.ShowAll:
+		body = st.Title.Render("Keys") + st.Muted.Render("  (? or esc closes)") + "\n\n" + m.help.FullHelpView(m.keys.FullHelp())
+	case m.screen == screenProviders:
+		body = m.providers.View(st, w, h)
+	case m.screen == screenFlows:
+		body = m.flowsMenu.View(st, m.choice.Provider.Name, w, h)
+	case m.screen == screenFaults:
+		body = m.faults.View(st, w, h)
+	case m.screen == screenWalk && m.hasWalk:
+		body = m.walk.render(st)
+	}
+	body = clampLines(body, w, h)
+	content := strings.Join([]string{m.header(w), body, m.statusLine(w), m.helpLine(w)}, "\n")
+	v := tea.NewView(content)
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "oauthx"
+	return v
+}
+
+// clampLines makes s exactly h lines of at most w cells.
+func clampLines(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m Model) header(w int) string {
+	st := m.styles
+	parts := []string{st.Header.Render("oauthx")}
+	if m.screen != screenProviders && m.choice.Provider.Name != "" {
+		name := m.choice.Provider.Name
+		if m.choice.Provider.Issuer != "" && m.choice.Provider.Issuer != name {
+			name += " " + m.choice.Provider.Issuer
+		}
+		parts = append(parts, st.HeaderDim.Render(sanitize(name)))
+	}
+	if m.screen == screenWalk && m.hasWalk {
+		t := m.walk.kind.Title
+		if m.walk.kind.Deprecated != "" {
+			t += " (deprecated)"
+		}
+		parts = append(parts, st.Bold.Render(t))
+	}
+	left := strings.Join(parts, st.Muted.Render(" · "))
+	right := ""
+	if m.opts.Faults != nil && m.choice.Provider.Bundled {
+		if n := len(m.faults.active); n > 0 {
+			right = st.Fail.Render(itoa(n) + " fault" + plural(n) + " on")
+		}
+		if m.faults.advanced > 0 {
+			if right != "" {
+				right += st.Muted.Render(" · ")
+			}
+			right += st.Warn.Render("IdP clock +" + m.faults.advanced.String())
+		}
+	}
+	if right != "" && lipgloss.Width(left)+lipgloss.Width(right)+1 <= w {
+		return left + strings.Repeat(" ", w-lipgloss.Width(left)-lipgloss.Width(right)) + right
+	}
+	return ansi.Truncate(left, w, "…")
+}
+
+// helpLine is the short help, cut to the width: bubbles' help can overflow when even
+// its ellipsis does not fit.
+func (m Model) helpLine(w int) string {
+	l := m.help.ShortHelpView(m.keys.ShortHelp())
+	if lipgloss.Width(l) > w {
+		l = ansi.Truncate(l, w, "…")
+	}
+	return l
+}
+
+func (m Model) statusLine(w int) string {
+	s, isErr := m.status, m.statusErr
+	if m.screen == screenWalk && m.hasWalk && m.walk.status != "" {
+		s, isErr = m.walk.status, m.walk.statusErr
+	}
+	sty := m.styles.Status
+	if isErr {
+		sty = m.styles.StatusErr
+	}
+	return sty.Render(ansi.Truncate(sanitize(strings.ReplaceAll(s, "\n", " ")), w, "…"))
+}

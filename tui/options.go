@@ -1,0 +1,103 @@
+// Package tui is the oauthx terminal explorer: Bubble Tea models that render the flow
+// engine's step records and drive it one step at a time.
+//
+// The package never does protocol work or HTTP itself. It imports flows for the Flow
+// contract and the record types; everything else (the bundled provider, the browser,
+// the in-terminal login) comes in through [Options] as values, functions and small
+// interfaces, wired by cmd/oauthx.
+package tui
+
+import (
+	"time"
+
+	"github.com/oauthx/oauthx/flows"
+)
+
+// Options configure the explorer. Only NewFlow is required.
+type Options struct {
+	// Providers to choose from, the bundled IdP first.
+	Providers []Provider
+	// NewFlow starts a flow of the given kind against the chosen provider. It is
+	// called inside a command, never in Update.
+	NewFlow func(ProviderChoice, flows.Kind) (flows.Flow, error)
+	// LoginAs returns an Authorizer that logs in inside the program as username
+	// (bundled IdP only). Nil when unavailable.
+	LoginAs func(username string) flows.Authorizer
+	// Browser returns an Authorizer that opens the real browser and waits for the
+	// redirect on a loopback receiver (the `o` key). Nil when unavailable.
+	Browser func() flows.Authorizer
+	// Pasted returns an Authorizer that answers with a redirect URL the person pasted
+	// back (the `p` key). Nil when unavailable.
+	Pasted func(rawURL string) flows.Authorizer
+	// Users are the demo users the in-terminal login can choose from.
+	Users []string
+	// Faults switches the bundled IdP's faults; nil for real providers.
+	Faults FaultController
+	// InitialFlow, when set, skips the menus and starts this flow against the first
+	// provider (`oauthx --flow pkce`).
+	InitialFlow flows.Kind
+	// InitialUser is the demo user selected first (`--user bob`).
+	InitialUser string
+	// Dark forces a dark (true) or light (false) palette; nil asks the terminal.
+	Dark *bool
+	// NoColor drops every colour (NO_COLOR).
+	NoColor bool
+	// Now is the clock used for relative times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Provider is an identity provider the person can choose.
+type Provider struct {
+	// Name is shown in the menu ("Bundled IdP").
+	Name string
+	// Issuer is the issuer URL.
+	Issuer string
+	// Bundled marks the in-process mock: in-terminal login and faults work with it.
+	Bundled bool
+	// Description says in one line what the provider is.
+	Description string
+	// Clients are the provider's demo clients, shown for information.
+	Clients []Client
+	// ClientID and ClientSecret preset the client for a real provider (from flags).
+	ClientID, ClientSecret string
+	// Profile names the saved profile this provider comes from; NewFlow resolves it.
+	Profile string
+}
+
+// Client is a demo client of the bundled IdP.
+type Client struct {
+	ID          string
+	Description string
+}
+
+// ProviderChoice is what the person chose on the provider screen.
+type ProviderChoice struct {
+	Provider Provider
+	// ClientID and ClientSecret were typed in (or preset) for a real provider; empty
+	// for the bundled IdP, whose demo clients NewFlow picks per flow.
+	ClientID     string
+	ClientSecret string
+}
+
+// FaultInfo describes one fault of the bundled IdP.
+type FaultInfo struct {
+	Name        string
+	Title       string
+	Description string
+	// Catches says which client check should catch the fault.
+	Catches string
+	Spec    string
+}
+
+// FaultController switches the bundled IdP's faults and moves its clock.
+// Implementations must be safe for concurrent use: the TUI calls them from commands.
+type FaultController interface {
+	// Catalog lists every fault in a stable order.
+	Catalog() []FaultInfo
+	// Active returns the names of the faults switched on.
+	Active() []string
+	// Set switches a fault on or off.
+	Set(name string, on bool) error
+	// Advance moves the provider's clock forward by d.
+	Advance(d time.Duration)
+}
