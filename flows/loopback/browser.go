@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,42 @@ type Browser struct {
 	Open func(url string) error
 	// Timeout bounds the wait for the person to log in; zero means DefaultTimeout.
 	Timeout time.Duration
+	// NoOpen leaves the browser closed: the person opens the URL by hand, on this
+	// machine or another (a remote terminal, a QR code on a phone). Waiting should
+	// then show it.
+	NoOpen bool
+	// Waiting, when not nil, is told where and how long the receiver waits, once
+	// before the browser opens, and again (with OpenErr set) if the browser cannot be
+	// opened and the wait goes on because Paste is set. Headless mode prints it:
+	// "waiting for the redirect on http://127.0.0.1:8765/callback (times out in 5m)".
+	// It is called on the goroutine of Authorize, or on the opener's.
+	Waiting func(Wait)
+	// Paste, when not nil, delivers what the person pasted back (one line each): the
+	// final redirect URL from the browser's address bar. The first one that parses
+	// ends the wait like a response at the receiver, so a flow finishes even when the
+	// browser cannot reach the receiver (another machine, no tunnel). One that does
+	// not parse is reported through Waiting (PasteErr) and the wait goes on. A closed
+	// channel means nothing more will be pasted.
+	Paste <-chan string
+}
+
+// Wait is what [Browser] tells its Waiting func.
+type Wait struct {
+	// URL is the authorization request to open.
+	URL string
+	// RedirectURI is where the provider sends the browser back.
+	RedirectURI string
+	// Listening are the addresses the receiver is bound to; Remote says whether it
+	// answers requests from other machines.
+	Listening []string
+	Remote    bool
+	// Timeout is how long the wait lasts, from Deadline's point of view.
+	Timeout  time.Duration
+	Deadline time.Time
+	// OpenErr is set when the browser could not be opened and the wait goes on.
+	OpenErr error
+	// PasteErr is set when a pasted line was not an authorization response.
+	PasteErr error
 }
 
 // OpenError says that no browser could be opened. The person can open URL by hand
@@ -95,25 +132,88 @@ func (b *Browser) Authorize(ctx context.Context, req flows.AuthorizeRequest) (fl
 	})
 	defer timer.Stop()
 
-	open := b.Open
-	if open == nil {
-		open = OpenBrowser
+	info := Wait{URL: req.URL, RedirectURI: rc.RedirectURI(), Listening: rc.Listening(), Remote: rc.Remote(),
+		Timeout: timeout, Deadline: time.Now().Add(timeout)}
+	if b.Waiting != nil {
+		b.Waiting(info)
 	}
-	go func() {
-		if err := open(req.URL); err != nil {
-			cancel(&OpenError{URL: req.URL, Err: err})
+	if !b.NoOpen {
+		open := b.Open
+		if open == nil {
+			open = OpenBrowser
 		}
-	}()
+		go func() {
+			if err := open(req.URL); err != nil {
+				oe := &OpenError{URL: req.URL, Err: err}
+				if b.Paste == nil {
+					cancel(oe)
+					return
+				}
+				if b.Waiting != nil {
+					w := info
+					w.OpenErr = oe
+					b.Waiting(w)
+				}
+			}
+		}()
+	}
+
+	// A pasted redirect URL ends the wait too.
+	pasted := make(chan flows.AuthorizeResult, 1)
+	if b.Paste != nil {
+		go func() {
+			for {
+				select {
+				case <-waitCtx.Done():
+					return
+				case line, ok := <-b.Paste:
+					if !ok {
+						return
+					}
+					line = strings.TrimSpace(line)
+					if line == "" {
+						continue
+					}
+					r, err := callback.PastedURL(line).Authorize(waitCtx, req)
+					if err != nil {
+						if b.Waiting != nil {
+							w := info
+							w.PasteErr = err
+							b.Waiting(w)
+						}
+						continue
+					}
+					pasted <- r
+					cancel(errPasted)
+					return
+				}
+			}
+		}()
+	}
 
 	cb, err := rc.Wait(waitCtx)
 	if err != nil {
+		select {
+		case r := <-pasted:
+			r.Notes = append(res.Notes, append([]string{"the redirect URL was pasted back (the receiver at " +
+				rc.RedirectURI() + " got nothing)"}, r.Notes...)...)
+			return r, nil
+		default:
+		}
 		if cause := context.Cause(waitCtx); cause != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
 			err = cause
 		}
 		return res, err
 	}
 	res.Callback = cb
-	res.Notes = append(res.Notes, "opened the browser", "authorization response received at "+rc.RedirectURI()+
-		" by "+cb.Mode+" from "+cb.From)
+	if b.NoOpen {
+		res.Notes = append(res.Notes, "the person opened the URL by hand")
+	} else {
+		res.Notes = append(res.Notes, "opened the browser")
+	}
+	res.Notes = append(res.Notes, "authorization response received at "+rc.RedirectURI()+" by "+cb.Mode+" from "+cb.From)
 	return res, nil
 }
+
+// errPasted ends the receiver's wait when a pasted URL answered instead.
+var errPasted = errors.New("the redirect URL was pasted back")
