@@ -39,11 +39,12 @@ const (
 var (
 	knownGrants      = []string{GrantAuthorizationCode, GrantImplicit, GrantClientCredentials, GrantRefreshToken, GrantDeviceCode}
 	knownAuthMethods = []string{AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT, AuthNone}
-	// advertisedAuthMethods are those listed in metadata (see handleDiscovery).
-	advertisedAuthMethods = []string{AuthClientSecretBasic, AuthClientSecretPost, AuthNone}
-	knownResponseTypes    = []string{"code", "id_token", "id_token token", "code id_token", "token", "code token", "code id_token token"}
-	knownAlgs             = []string{AlgRS256, AlgES256, AlgEdDSA}
-	builtinScopes         = []string{"openid", "profile", "email", "offline_access", "api:read", "api:write"}
+	// introspectionAuthMethods are those the introspection endpoint accepts:
+	// every method but none (RFC 7662 §2.1).
+	introspectionAuthMethods = []string{AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT}
+	knownResponseTypes       = []string{"code", "id_token", "id_token token", "code id_token", "token", "code token", "code id_token token"}
+	knownAlgs                = []string{AlgRS256, AlgES256, AlgEdDSA}
+	builtinScopes            = []string{"openid", "profile", "email", "offline_access", "api:read", "api:write"}
 )
 
 // User is an end user who can sign in at the login page.
@@ -300,6 +301,27 @@ type resolved struct {
 	idTokenAlg     string
 	accessTokenAlg string
 	scopes         []string
+	claims         []string // claims_supported: protocol claims, then the users' claims
+}
+
+// baseClaims are the claims_supported of the demo configuration: those the ID
+// token always or sometimes carries (OIDC Core §2) and the demo users' claims.
+var baseClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "c_hash", "sid",
+	"name", "given_name", "family_name", "preferred_username", "email", "email_verified"}
+
+// supportedClaims lists baseClaims and then, sorted, every other claim a
+// configured user has: the claims the provider can release (OIDC Discovery §3).
+func supportedClaims(users []User) []string {
+	var extra []string
+	for _, u := range users {
+		for k := range u.Claims {
+			if !slices.Contains(baseClaims, k) && !slices.Contains(extra, k) {
+				extra = append(extra, k)
+			}
+		}
+	}
+	slices.Sort(extra)
+	return append(slices.Clone(baseClaims), extra...)
 }
 
 // resolve validates c (nil means the demo config), merges it with the demo
@@ -411,6 +433,7 @@ func (c *Config) resolve() (*resolved, error) {
 		}
 	}
 	r.scopes = scopes
+	r.claims = supportedClaims(r.users)
 	for i := range r.clients {
 		if len(r.clients[i].Scopes) == 0 {
 			r.clients[i].Scopes = slices.Clone(scopes)

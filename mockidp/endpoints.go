@@ -15,37 +15,43 @@ import (
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	iss := s.issuerFor(r)
 	md := map[string]any{
-		"issuer":                                        iss,
-		"authorization_endpoint":                        iss + "/authorize",
-		"token_endpoint":                                iss + "/token",
-		"userinfo_endpoint":                             iss + "/userinfo",
-		"jwks_uri":                                      iss + "/jwks",
-		"introspection_endpoint":                        iss + "/introspect",
-		"revocation_endpoint":                           iss + "/revoke",
-		"device_authorization_endpoint":                 iss + "/device_authorization",
-		"end_session_endpoint":                          iss + "/end_session",
-		"scopes_supported":                              s.cfg.scopes,
-		"response_types_supported":                      []string{"code", "id_token", "id_token token", "code id_token", "token", "code token", "code id_token token"},
-		"response_modes_supported":                      []string{"query", "fragment", "form_post"},
-		"grant_types_supported":                         knownGrants,
-		"subject_types_supported":                       []string{"public"},
-		"id_token_signing_alg_values_supported":         knownAlgs,
-		"token_endpoint_auth_methods_supported":         advertisedAuthMethods,
-		"introspection_endpoint_auth_methods_supported": []string{AuthClientSecretBasic, AuthClientSecretPost},
-		"revocation_endpoint_auth_methods_supported":    advertisedAuthMethods,
-		"code_challenge_methods_supported":              []string{"S256", "plain"},
-		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "c_hash", "sid",
-			"name", "given_name", "family_name", "preferred_username", "email", "email_verified"},
-		"prompt_values_supported":                        []string{"none", "login", "consent", "select_account"},
-		"claims_parameter_supported":                     false,
-		"request_parameter_supported":                    false,
+		"issuer":                        iss,
+		"authorization_endpoint":        iss + "/authorize",
+		"token_endpoint":                iss + "/token",
+		"userinfo_endpoint":             iss + "/userinfo",
+		"jwks_uri":                      iss + "/jwks",
+		"introspection_endpoint":        iss + "/introspect",
+		"revocation_endpoint":           iss + "/revoke",
+		"device_authorization_endpoint": iss + "/device_authorization",
+		"end_session_endpoint":          iss + "/end_session",
+		// RFC 9126 §5: PAR is offered, not required.
+		"pushed_authorization_request_endpoint": iss + "/par",
+		"require_pushed_authorization_requests": false,
+		"scopes_supported":                      s.cfg.scopes,
+		"response_types_supported":              knownResponseTypes,
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"grant_types_supported":                 knownGrants,
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": knownAlgs,
+		// Every endpoint that authenticates clients shares authenticateClient, so
+		// each accepts every method (RFC 8414 §2, RFC 7523 §2.2); introspection
+		// refuses public clients (RFC 7662 §2.1), so "none" is not listed there.
+		"token_endpoint_auth_methods_supported":                    knownAuthMethods,
+		"token_endpoint_auth_signing_alg_values_supported":         assertionSigningAlgs,
+		"introspection_endpoint_auth_methods_supported":            introspectionAuthMethods,
+		"introspection_endpoint_auth_signing_alg_values_supported": assertionSigningAlgs,
+		"revocation_endpoint_auth_methods_supported":               knownAuthMethods,
+		"revocation_endpoint_auth_signing_alg_values_supported":    assertionSigningAlgs,
+		"code_challenge_methods_supported":                         []string{"S256", "plain"},
+		"claims_supported":                                         s.cfg.claims,
+		"prompt_values_supported":                                  []string{"none", "login", "consent", "select_account"},
+		"claims_parameter_supported":                               false,
+		"request_parameter_supported":                              false,
+		// request_uri here means OIDC request objects by reference; PAR's
+		// request_uri values are covered by pushed_authorization_request_endpoint.
 		"request_uri_parameter_supported":                false,
 		"authorization_response_iss_parameter_supported": true, // RFC 9207 §3
 	}
-	md["token_endpoint_auth_methods_supported"] = knownAuthMethods // RFC 7523 §2.2, OIDC Core §9
-	md["token_endpoint_auth_signing_alg_values_supported"] = assertionSigningAlgs
-	md["pushed_authorization_request_endpoint"] = iss + "/par" // RFC 9126 §5
-	md["require_pushed_authorization_requests"] = false
 	if s.fault(FaultMetadataIssuer) {
 		md["issuer"] = "https://evil.example"
 	}

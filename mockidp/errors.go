@@ -1,8 +1,10 @@
 package mockidp
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -75,10 +77,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	// Encode first so the answer has a Content-Length and goes out in one
+	// write: net/http would otherwise switch to chunked encoding for bodies
+	// over its 2 KiB buffer (the discovery document is one).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // writeTokenError writes an RFC 6749 §5.2 error response. invalid_client is
