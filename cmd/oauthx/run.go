@@ -46,6 +46,7 @@ type runOptions struct {
 	sets, unsets, authParams               multiFlag
 	life                                   lifecycleOptions  // runlifecycle.go
 	prof                                   runProfileOptions // runprofile.go
+	remote                                 remoteOptions     // runremote.go
 }
 
 // multiFlag is a repeatable string flag.
@@ -93,6 +94,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.keyCache, "idp-key-cache", defCache, "bundled IdP: directory where its signing keys are kept between runs (\"\" for fresh keys)")
 	addLifecycleFlags(fs, &o.life)
 	addRunProfileFlags(fs, &o.prof)
+	addRemoteFlags(fs, &o.remote)
 	fs.Usage = func() {} // --help prints to stdout, errors say how to get it
 	return fs, o
 }
@@ -122,6 +124,8 @@ func runUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "  oauthx run authorization-code --fault wrong-aud     # see the client catch it")
 	fmt.Fprintln(w, "  oauthx run pkce --export pkce.md                    # a handout; .json for oauthx replay, .sh, .har")
 	fmt.Fprintln(w, "  oauthx run pkce --issuer https://idp.example --client-id cli --redirect-uri http://127.0.0.1:8765/callback --browser")
+	fmt.Fprintln(w, "  oauthx run pkce --profile work --qr                 # on a remote terminal: scan, log in, paste the final URL back")
+	fmt.Fprintln(w, "  oauthx run pkce --profile work --redirect-uri http://localhost:8765/callback --listen 127.0.0.1:8765   # behind ssh -L")
 	fmt.Fprintln(w, "\nFlags:")
 	out := fs.Output()
 	fs.SetOutput(w)
@@ -183,6 +187,9 @@ func runFlow(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if o.browser && o.paste {
 		return usageErr("choose --browser or --paste, not both")
 	}
+	if err := checkRemoteFlags(o); err != nil {
+		return usageErr("%v", err)
+	}
 	if o.consent != useragent.Allow && o.consent != useragent.Deny {
 		return usageErr("--consent takes allow or deny, not %q", o.consent)
 	}
@@ -214,7 +221,8 @@ func runFlow(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if o.insecure {
 		fmt.Fprintln(stderr, "WARNING: --insecure: TLS certificates are not verified; anyone on the path can read and change this flow.")
 	}
-	httpClient := &http.Client{Transport: transport, Timeout: httprec.DefaultTimeout}
+	transport.ResponseHeaderTimeout = o.remote.httpTimeout
+	httpClient := &http.Client{Transport: transport, Timeout: o.remote.httpTimeout}
 
 	cfg := flows.Config{
 		Provider:     flows.Provider{Issuer: o.issuer, AuthorizationEndpoint: o.authURL, TokenEndpoint: o.tokenURL, JWKSURI: o.jwksURL},
@@ -257,36 +265,17 @@ func runFlow(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// How the authorization response comes back.
 	if info.Browser {
 		switch {
-		case o.browser:
-			var rc *loopback.Receiver
-			if cfg.Client.RedirectURI == "" || bundled && cfg.Client.RedirectURI == bundledRedirectURI {
-				if rc, err = loopback.Listen("127.0.0.1:0", loopback.DefaultPath); err != nil {
-					fmt.Fprintf(stderr, "oauthx run: loopback receiver: %v\n", err)
-					return exitInternal
-				}
-				defer rc.Close()
-				cfg.Client.RedirectURI = rc.RedirectURI()
-			}
-			cfg.Authorizer = &loopback.Browser{Receiver: rc}
-			fmt.Fprintln(stderr, "Opening the browser; log in there and come back.")
 		case o.paste:
-			cfg.Authorizer = &pasteAuthorizer{in: bufio.NewReader(stdin), out: stderr}
-		case o.user != "" || bundled:
+			cfg.Authorizer = &pasteAuthorizer{in: bufio.NewReader(stdin), out: stderr, qr: o.remote.qr}
+		case !wantsRealBrowser(o) && (o.user != "" || bundled):
 			cfg.Authorizer = &useragent.Agent{Username: o.user, Password: o.password, Decision: o.consent, Client: httpClient}
-		default:
-			if cfg.Client.RedirectURI == "" {
-				rc, err := loopback.Listen("127.0.0.1:0", loopback.DefaultPath)
-				if err != nil {
-					fmt.Fprintf(stderr, "oauthx run: loopback receiver: %v\n", err)
-					return exitInternal
-				}
-				defer rc.Close()
-				cfg.Client.RedirectURI = rc.RedirectURI()
-				cfg.Authorizer = &loopback.Browser{Receiver: rc}
-			} else {
-				cfg.Authorizer = &loopback.Browser{}
+		default: // the person's own browser, back to the loopback receiver (runremote.go)
+			a, closeReceiver, err := browserAuthorizer(o, &cfg, bundled, stdin, stderr)
+			if err != nil {
+				return usageErr("%v", err)
 			}
-			fmt.Fprintln(stderr, "Opening the browser; log in there and come back (or use --paste, or --user with the built-in user agent).")
+			defer closeReceiver()
+			cfg.Authorizer = a
 		}
 	}
 
@@ -337,6 +326,9 @@ func drive(ctx context.Context, flow flows.Flow, edits requestEdits, o *runOptio
 		// control characters escaped: a hostile provider must not drive the terminal.
 		printStep(terminalSafe{stderr}, out)
 		printDevicePrompt(terminalSafe{stderr}, out, o)
+		if e := rec.Error; e != nil && e.Kind == record.ErrNetwork && strings.Contains(e.Message, "timed out") {
+			fmt.Fprintf(stderr, "    (each HTTP request may take %s; --http-timeout changes it)\n", o.remote.httpTimeout)
+		}
 		if o.verbose {
 			printDetails(terminalSafe{stderr}, out)
 		}
@@ -739,15 +731,29 @@ func (r requestEdits) apply(req record.Request) (record.Request, bool) {
 	return req, true
 }
 
-// pasteAuthorizer prints the authorization URL and reads the final redirect URL the
-// person pastes back.
+// pasteAuthorizer prints the authorization URL (and its QR code with --qr; opens it in
+// the browser when open is set) and reads the final redirect URL the person pastes back.
 type pasteAuthorizer struct {
-	in  *bufio.Reader
-	out io.Writer
+	in   *bufio.Reader
+	out  io.Writer
+	qr   bool
+	open bool
 }
 
 func (p *pasteAuthorizer) Authorize(ctx context.Context, req flows.AuthorizeRequest) (flows.AuthorizeResult, error) {
-	fmt.Fprintf(p.out, "\nOpen this URL in a browser and log in:\n\n  %s\n\nThen paste the URL the browser ends on (it starts with %s) and press Enter:\n", req.URL, req.RedirectURI)
+	fmt.Fprintf(p.out, "\nOpen this URL in a browser and log in:\n\n  %s\n\n", req.URL)
+	if p.qr {
+		printQR(p.out, req.URL)
+	}
+	if p.open {
+		go func() { _ = loopback.OpenBrowser(req.URL) }() // the URL is printed above if this fails
+	}
+	if d, ok := ctx.Deadline(); ok {
+		fmt.Fprintf(p.out, "Then paste the URL the browser ends on (it starts with %s) and press Enter (times out in %s):\n",
+			req.RedirectURI, time.Until(d).Round(time.Second))
+	} else {
+		fmt.Fprintf(p.out, "Then paste the URL the browser ends on (it starts with %s) and press Enter:\n", req.RedirectURI)
+	}
 	type line struct {
 		s   string
 		err error

@@ -302,6 +302,9 @@ func TestRunBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	for _, v := range []string{"SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"} {
+		t.Setenv(v, "") // over SSH oauthx leaves the (remote) browser closed
+	}
 	code, steps, _, stderr := runCLI(t, nil, "pkce", "--browser", "--json", "--timeout", "30s")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)

@@ -27,6 +27,7 @@ type Browser struct {
 	// Open opens a URL in the browser; nil means OpenBrowser.
 	Open func(url string) error
 	// Timeout bounds the wait for the person to log in; zero means DefaultTimeout.
+	// A deadline of the context that comes sooner shortens it.
 	Timeout time.Duration
 	// NoOpen leaves the browser closed: the person opens the URL by hand, on this
 	// machine or another (a remote terminal, a QR code on a phone). Waiting should
@@ -123,6 +124,9 @@ func (b *Browser) Authorize(ctx context.Context, req flows.AuthorizeRequest) (fl
 	timeout := b.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
+	}
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+		timeout = max(time.Until(d).Round(time.Second), time.Second) // what is left of the caller's bound is what is shown
 	}
 	waitCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
