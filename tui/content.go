@@ -18,7 +18,11 @@ const masked = "••••••••"
 
 // setSize lays the walkthrough out in a w×h body and sizes every pane's viewport.
 func (w *walk) setSize(width, height int, st Styles) {
-	w.lay = computeLayout(width, height, len(w.snap.plan), st)
+	if w.mode.present {
+		w.lay = presentLayout(min(width, maxWidth), height)
+	} else {
+		w.lay = computeLayout(width, height, len(w.snap.plan), st)
+	}
 	for _, c := range w.lay {
 		for _, s := range c.slots {
 			iw, ih := s.inner(st)
@@ -46,7 +50,7 @@ func (w *walk) refresh(st Styles, now time.Time) {
 	w.vps[paneTokens].SetContent(w.tokensContent(st, now))
 	w.vps[paneDiagram].SetContent(w.diagramContent(st))
 	if w.sel >= 0 {
-		w.vps[paneSteps].EnsureVisible(w.sel, 0, 0)
+		w.vps[paneSteps].EnsureVisible(w.stepsLine(w.sel), 0, 0)
 	}
 	if w.field < len(w.fieldLines) {
 		l := w.fieldLines[w.field]
@@ -87,6 +91,9 @@ func (w walk) statusIcon(s record.Status, st Styles) string {
 func (w walk) stepsContent(st Styles) string {
 	d := newDoc(w.vps[paneSteps].Width())
 	for i, p := range w.snap.plan {
+		if h, ok := w.partHeading(i); ok { // a lesson's part starts here
+			d.text(st.Bold, "", "— "+h)
+		}
 		s := w.stepStatus(i)
 		mark := "  "
 		title := itoa(i+1) + ". " + sanitize(p.Title)
@@ -150,6 +157,7 @@ func (w walk) stepContent(st Styles) string {
 		d.blank()
 		errorBlock(d, r.Error, st)
 	}
+	w.lessonVerdictAt(d, st, w.sel)
 	if r.Explanation != "" {
 		d.blank()
 		d.text(st.Plain, "", r.Explanation)
@@ -166,7 +174,11 @@ func (w walk) stepContent(st Styles) string {
 	}
 	if len(r.Edited) > 0 {
 		d.blank()
-		d.text(st.Edited, "", "You changed the request before it was sent:")
+		who := "You changed the request before it was sent:"
+		if w.mode.lesson != nil {
+			who = "The attack changed the request before it was sent:"
+		}
+		d.text(st.Edited, "", who)
 		for _, e := range r.Edited {
 			d.text(st.Edited, "  ", "✎ "+e.Name+": "+orNone(w.maskParam(e.Name, e.From))+" → "+orNone(w.maskParam(e.Name, e.To)))
 		}
@@ -246,13 +258,17 @@ func (w walk) whatNext(d *doc, st Styles) {
 			ways = append(ways, "p paste the redirect URL")
 		}
 		how = strings.Join(ways, " · ")
+	case w.snap.hasPending && w.guided():
+		how = "read its request in the Request pane (tab); n sends it"
 	case w.snap.hasPending:
 		how = "read or edit its request in the Request pane (tab); n sends it"
 	default:
 		how = "n runs it"
 	}
 	d.text(st.Key, "", "→ "+next)
-	d.text(st.Muted, "  ", how)
+	if how != "" {
+		d.text(st.Muted, "  ", how)
+	}
 }
 
 func orNone(s string) string {
@@ -373,6 +389,12 @@ func (w walk) requestContent(st Styles) (string, []int) {
 	}
 	if !w.snap.hasPending {
 		switch {
+		case w.snap.done && w.snap.lesson != nil:
+			w.lessonEnd(d, st)
+			return d.String(), lines
+		case w.snap.done && w.mode.readOnly:
+			d.text(st.Plain, "", "The end of the recording: every recorded step is shown.")
+			d.text(st.Muted, "", "b/← goes back through the steps · w exports it again · esc quits")
 		case w.snap.done && lastFailed(w.snap.records):
 			d.text(st.Fail, "", "The flow stopped: a step failed. Read why in the Step pane and the raw exchange in HTTP.")
 			d.text(st.Muted, "", "s starts the flow over · f switches faults · esc chooses another flow")
@@ -394,6 +416,7 @@ func (w walk) requestContent(st Styles) (string, []int) {
 		}
 		return d.String(), lines
 	}
+	w.lessonEdits(d, st)
 	req := w.edited
 	title := "Next request"
 	if i := w.nextIndex(); i < len(w.snap.plan) {
@@ -453,6 +476,9 @@ func (w walk) requestContent(st Styles) (string, []int) {
 	if w.editing {
 		d.blank()
 		d.text(st.Muted, "", "enter keeps the new value · esc cancels")
+	} else if w.guided() {
+		d.blank()
+		d.text(st.Muted, "", "n sends it as shown")
 	} else {
 		d.blank()
 		d.text(st.Muted, "", "↑/↓ choose a field · e edit · x undo · d drop · n send")

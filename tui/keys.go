@@ -30,6 +30,8 @@ type keyMap struct {
 	User    key.Binding
 	Restart key.Binding
 	Faults  key.Binding
+	Export  key.Binding // write the transcript (tui/export.go)
+	Prev    key.Binding // step back through the records (read-only, presenter, lessons)
 
 	Confirm key.Binding // text inputs
 	Cancel  key.Binding
@@ -72,6 +74,8 @@ func newKeyMap() keyMap {
 		User:    b(k("u"), h("u", "user")),
 		Restart: b(k("s"), h("s", "restart")),
 		Faults:  b(k("f"), h("f", "faults")),
+		Export:  b(k("w"), h("w", "export")),
+		Prev:    b(k("b", "left"), h("b/←", "previous step")),
 
 		Confirm: b(k("enter"), h("enter", "confirm")),
 		Cancel:  b(k("esc"), h("esc", "cancel")),
@@ -84,8 +88,8 @@ func newKeyMap() keyMap {
 // ShortHelp is the help line that is always visible: the keys that matter now.
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Confirm, k.Cancel, k.Select, k.Toggle, k.Advance, k.Next, k.Edit, k.User, k.Browser,
-		k.Paste, k.Copy, k.NextPane, k.Help, k.Quit, k.Faults, k.Back,
+		k.Confirm, k.Cancel, k.Select, k.Toggle, k.Advance, k.Next, k.Prev, k.Edit, k.User, k.Browser,
+		k.Paste, k.Copy, k.Export, k.NextPane, k.Help, k.Quit, k.Faults, k.Back,
 	}
 }
 
@@ -93,7 +97,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Next, k.Edit, k.Reset, k.Drop, k.Restore, k.Restart, k.Select, k.Toggle, k.Advance, k.Confirm, k.Cancel},
-		{k.User, k.Browser, k.Paste, k.Copy, k.Reveal, k.Faults},
+		{k.Prev, k.User, k.Browser, k.Paste, k.Copy, k.Reveal, k.Export, k.Faults},
 		{k.Up, k.Down, k.Left, k.Right, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.NextPane, k.PrevPane, k.Back, k.Help, k.Quit, k.ForceQuit},
 	}
@@ -104,7 +108,7 @@ func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Quit, &k.Help, &k.Back, &k.Up, &k.Down, &k.Left, &k.Right, &k.PageUp, &k.PageDown,
 		&k.Top, &k.Bottom, &k.NextPane, &k.PrevPane, &k.Select, &k.Next, &k.Edit, &k.Reset, &k.Drop, &k.Restore,
-		&k.Reveal, &k.Copy, &k.Browser, &k.Paste, &k.User, &k.Restart, &k.Faults, &k.Confirm,
+		&k.Reveal, &k.Copy, &k.Browser, &k.Paste, &k.User, &k.Restart, &k.Faults, &k.Export, &k.Prev, &k.Confirm,
 		&k.Cancel, &k.Toggle, &k.Advance,
 	}
 }

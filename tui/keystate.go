@@ -62,6 +62,16 @@ func (m *Model) updateKeys() {
 		k.Faults.SetHelp("f", "close")
 	case screenWalk:
 		w := &m.walk
+		if m.export.open {
+			k.Confirm.SetEnabled(true)
+			k.Confirm.SetHelp("enter", "write")
+			k.Cancel.SetEnabled(true)
+			k.NextPane.SetEnabled(true)
+			k.PrevPane.SetEnabled(true)
+			k.NextPane.SetHelp("tab/↓", "format")
+			return
+		}
+		k.Confirm.SetHelp("enter", "confirm")
 		if typing {
 			k.Confirm.SetEnabled(true)
 			k.Cancel.SetEnabled(true)
@@ -113,5 +123,8 @@ func (m *Model) updateKeys() {
 			k.Back.SetHelp("esc", "flows")
 		}
 		k.Faults.SetEnabled(faults && idle)
+		m.walkModeKeys()
+	case screenLessons:
+		m.lessonKeys()
 	}
 }

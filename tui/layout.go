@@ -175,5 +175,13 @@ func (w walk) render(st Styles) string {
 		}
 		cols = append(cols, lipgloss.JoinVertical(lipgloss.Left, parts...))
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, cols...)
+	body := lipgloss.JoinHorizontal(lipgloss.Top, cols...)
+	if w.mode.present {
+		width := 0
+		for _, c := range w.lay {
+			width += c.w
+		}
+		return w.banner(st, width) + "\n" + body
+	}
+	return body
 }

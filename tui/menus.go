@@ -146,6 +146,10 @@ type flowMenu struct {
 	kinds  []flows.KindInfo
 	cursor int
 	err    string
+	// lessons is the number of lessons: when there are any, the entry after the
+	// flows opens them (tui/lessons.go), and wantLessons says it was chosen.
+	lessons     int
+	wantLessons bool
 }
 
 func newFlowMenu() flowMenu { return flowMenu{kinds: flows.Kinds()} }
@@ -160,12 +164,17 @@ func (m flowMenu) Update(msg tea.Msg, km keyMap) (flowMenu, *flows.KindInfo) {
 	case key.Matches(k, km.Up):
 		m.cursor = max(m.cursor-1, 0)
 	case key.Matches(k, km.Down):
-		m.cursor = min(m.cursor+1, len(m.kinds)-1)
+		last := len(m.kinds) - 1
+		if m.lessons > 0 {
+			last++
+		}
+		m.cursor = min(m.cursor+1, last)
 	case key.Matches(k, km.Select):
 		if m.cursor < len(m.kinds) {
 			ki := m.kinds[m.cursor]
 			return m, &ki
 		}
+		m.wantLessons = m.lessons > 0
 	}
 	return m, nil
 }
@@ -189,6 +198,15 @@ func (m flowMenu) View(st Styles, provider string, w, h int) string {
 		if k.Deprecated != "" && i == m.cursor {
 			d.text(st.Warn, "    ", "⚠ "+k.Deprecated)
 		}
+		d.blank()
+	}
+	if m.lessons > 0 {
+		mark, name := "  ", st.Bold.Render("Lessons…")
+		if m.cursor == len(m.kinds) {
+			mark, name = st.Selected.Render("▸ "), st.Selected.Render("Lessons…")
+		}
+		d.line(mark + name + st.Muted.Render("  "+itoa(m.lessons)+" attacks"))
+		d.text(st.Plain, "    ", "Guided attacks (CSRF, code injection, mix-up, alg none…) and the check that stops each.")
 		d.blank()
 	}
 	if m.err != "" {

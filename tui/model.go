@@ -20,6 +20,7 @@ const (
 	screenFlows
 	screenWalk
 	screenFaults
+	screenLessons // tui/lessons.go
 )
 
 // Fallback size before the terminal reports its own.
@@ -47,6 +48,8 @@ type Model struct {
 	walk      walk
 	hasWalk   bool
 	faults    faultsView
+	export    exportDialog // the `w` key (tui/export.go)
+	lessons   lessonMenu   // tui/lessons.go
 
 	choice    ProviderChoice
 	run       int // tags flow starts and step results; older ones are dropped
@@ -61,6 +64,9 @@ func New(opts Options) Model {
 		isDark = *opts.Dark
 	}
 	st := NewStyles(isDark, opts.NoColor)
+	if opts.Present {
+		st = presentStyles(isDark, opts.NoColor)
+	}
 	m := Model{
 		opts:      opts,
 		keys:      newKeyMap(),
@@ -69,6 +75,11 @@ func New(opts Options) Model {
 		isDark:    isDark,
 		providers: newProviderMenu(opts.Providers, st),
 		flowsMenu: newFlowMenu(),
+		export:    newExportDialog(st),
+		lessons:   lessonMenu{lessons: opts.Lessons},
+	}
+	if opts.StartLesson != nil && !opts.ReadOnly {
+		m.flowsMenu.lessons = len(opts.Lessons)
 	}
 	m.help.Styles = st.Help
 	if opts.Faults != nil {
@@ -85,6 +96,11 @@ func New(opts Options) Model {
 	}
 	if len(opts.Providers) == 1 && opts.Providers[0].Bundled {
 		m.screen = screenFlows
+	}
+	if opts.InitialLesson != "" {
+		if lm, ok := m.lessons.open(opts.InitialLesson); ok {
+			m.lessons, m.screen = lm, screenLessons
+		}
 	}
 	m.updateKeys()
 	return m
@@ -170,6 +186,10 @@ func (m *Model) layout() {
 
 func (m *Model) restyle() {
 	m.styles = NewStyles(m.isDark, m.opts.NoColor)
+	if m.opts.Present {
+		m.styles = presentStyles(m.isDark, m.opts.NoColor)
+	}
+	m.export.input.SetStyles(m.styles.Input)
 	m.help.Styles = m.styles.Help
 	m.providers.setStyles(m.styles)
 	if m.hasWalk {
@@ -183,7 +203,7 @@ func (m Model) typing() bool {
 	case screenProviders:
 		return m.providers.form
 	case screenWalk:
-		return m.walk.editing || m.walk.pasting
+		return m.walk.editing || m.walk.pasting || m.export.open
 	}
 	return false
 }
@@ -228,6 +248,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 			user = m.walk.caps.users[m.walk.user]
 		}
 		m.walk = newWalk(msg.run, msg.kind, msg.choice, msg.flow, msg.snap, c, user, m.styles)
+		m.walk.mode = walkMode{readOnly: m.opts.ReadOnly, present: m.opts.Present}
 		m.hasWalk = true
 		m.screen = screenWalk
 		m.layout()
@@ -237,7 +258,20 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false // a result from a flow that is no longer on screen
 		}
 		m.walk = m.walk.applyStep(msg)
+		m.walk = m.walk.lessonStep()
 		return nil, true
+	case lessonStartedMsg:
+		if msg.run != m.run {
+			return nil, false // a lesson started for a choice since replaced
+		}
+		m.lessonStarted(msg)
+		return nil, true
+	case exportDoneMsg:
+		m.export = m.export.done(msg)
+		if msg.err == nil && m.hasWalk {
+			m.walk.status, m.walk.statusErr = exportedStatus(msg), false
+		}
+		return nil, false
 	case spinner.TickMsg:
 		if !m.hasWalk {
 			return nil, false
@@ -310,6 +344,11 @@ func (m *Model) routeToScreen(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		var kind *flows.KindInfo
 		m.flowsMenu, kind = m.flowsMenu.Update(msg, k)
+		if m.flowsMenu.wantLessons {
+			m.flowsMenu.wantLessons = false
+			m.screen, m.lessons.intro = screenLessons, false
+			return nil, false
+		}
 		if kind != nil {
 			return m.begin(m.choice, *kind), false
 		}
@@ -322,16 +361,50 @@ func (m *Model) routeToScreen(msg tea.Msg) (tea.Cmd, bool) {
 		var cmd tea.Cmd
 		m.faults, cmd = m.faults.Update(msg, k, m.opts.Faults)
 		return cmd, false
+	case screenLessons:
+		var name string
+		var back bool
+		m.lessons, name, back = m.lessons.Update(msg, k)
+		switch {
+		case name != "":
+			return m.beginLesson(name), false
+		case back:
+			m.screen = screenFlows
+		}
+		return nil, false
 	case screenWalk:
+		if m.export.open {
+			var cmd tea.Cmd
+			var req *ExportRequest
+			m.export, cmd, req = m.export.update(msg, k)
+			if req != nil && m.opts.Export != nil {
+				req.Kind, req.Provider, req.Steps = m.walk.kind.Kind, exportProvider(m.walk.choice.Provider), m.walk.snap.records
+				return writeExport(m.opts.Export, *req), false
+			}
+			return cmd, false
+		}
+		if km, ok := msg.(tea.KeyPressMsg); ok && keyMatches(km, k.Export) {
+			w, _ := m.bodySize()
+			var cmd tea.Cmd
+			m.export, cmd = m.export.show(m.walk.kind.Kind, m.now(), w)
+			return cmd, false
+		}
 		var cmd tea.Cmd
 		var ev walkEvent
 		scrollOnly := m.walk.scrollOnly(msg, k)
 		m.walk, cmd, ev = m.walk.Update(msg, k)
-		switch ev {
-		case walkBack:
+		switch {
+		case ev == walkBack && m.opts.ReadOnly:
+			return tea.Quit, false // a replay has nothing behind it
+		case ev == walkBack && m.walk.mode.lesson != nil:
+			m.walk.stop()
+			m.screen, m.lessons.intro = screenLessons, false
+		case ev == walkBack:
 			m.walk.stop()
 			m.screen = screenFlows
-		case walkRestart:
+		case ev == walkRestart && m.walk.mode.lesson != nil:
+			return m.beginLesson(m.walk.mode.lesson.Name), true
+		case ev == walkRestart:
 			return m.begin(m.walk.choice, m.walk.kind), true
 		}
 		return cmd, !scrollOnly
@@ -353,8 +426,13 @@ func (m Model) View() tea.View {
 		body = m.flowsMenu.View(st, m.choice.Provider.Name, w, h)
 	case m.screen == screenFaults:
 		body = m.faults.View(st, w, h)
+	case m.screen == screenLessons:
+		body = m.lessons.View(st, w, h)
 	case m.screen == screenWalk && m.hasWalk:
 		body = m.walk.render(st)
+		if m.export.open {
+			body = overlay(body, m.export.view(st, w), h)
+		}
 	}
 	body = clampLines(body, w, h)
 	content := strings.Join([]string{m.header(w), body, m.statusLine(w), m.helpLine(w)}, "\n")
@@ -385,7 +463,9 @@ func clampLines(s string, w, h int) string {
 func (m Model) header(w int) string {
 	st := m.styles
 	parts := []string{st.Header.Render("oauthx")}
-	if m.screen != screenProviders && m.choice.Provider.Name != "" {
+	if m.opts.ReadOnly {
+		parts = append(parts, m.replayHeader(st)...)
+	} else if m.screen != screenProviders && m.choice.Provider.Name != "" {
 		name := m.choice.Provider.Name
 		if m.choice.Provider.Issuer != "" && m.choice.Provider.Issuer != name {
 			name += " " + m.choice.Provider.Issuer
@@ -397,7 +477,9 @@ func (m Model) header(w int) string {
 		if m.walk.kind.Deprecated != "" {
 			t += " (deprecated)"
 		}
-		parts = append(parts, st.Bold.Render(t))
+		if !m.opts.ReadOnly {
+			parts = append(parts, st.Bold.Render(t))
+		}
 	}
 	left := strings.Join(parts, st.Muted.Render(" · "))
 	right := ""

@@ -44,6 +44,28 @@ type Options struct {
 	NoColor bool
 	// Now is the clock used for relative times; nil means time.Now.
 	Now func() time.Time
+
+	// Export writes the transcript of the flow on screen (the `w` key), masked. It is
+	// called inside a command and returns the path written, absolute; an existing
+	// file is refused with an error wrapping [ErrExportExists] unless Overwrite is
+	// set. Nil hides the key.
+	Export func(ExportRequest) (string, error)
+	// ReadOnly walks a recorded flow (`oauthx replay`): nothing can be edited, sent
+	// differently, restarted or switched; the person steps back and forth through
+	// the records, and esc quits. Recording says where the records come from.
+	ReadOnly  bool
+	Recording Recording
+	// Present lays the explorer out for a projector (`--present`): one pane at a
+	// time under a banner with the step's title, a high-contrast palette, and keys
+	// to step back and forth.
+	Present bool
+	// Lessons are the attack lessons listed on the flow menu; StartLesson starts one
+	// against a bundled IdP of its own, inside a command. Both nil without lessons.
+	Lessons     []LessonInfo
+	StartLesson func(name string) (LessonFlow, error)
+	// InitialLesson, when set, skips the menus and opens this lesson
+	// (`oauthx lesson NAME --tui`).
+	InitialLesson string
 }
 
 // Provider is an identity provider the person can choose.

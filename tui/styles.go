@@ -62,7 +62,11 @@ type Styles struct {
 
 // NewStyles builds the styles from the palette for the given background.
 func NewStyles(isDark, noColor bool) Styles {
-	p := newPalette(isDark, noColor)
+	return stylesFrom(newPalette(isDark, noColor), isDark, noColor)
+}
+
+// stylesFrom builds the styles from a palette (the presenter's is in tui/present.go).
+func stylesFrom(p Palette, isDark, noColor bool) Styles {
 	base := lipgloss.NewStyle().Foreground(p.Text)
 	s := Styles{NoColor: noColor}
 	s.Header = base.Bold(true).Foreground(p.Accent)

@@ -38,11 +38,13 @@ type snapshot struct {
 	pending    record.Request
 	hasPending bool
 	done       bool
+	// lesson is the lesson run's progress, when the flow is a lesson (tui/lessons.go).
+	lesson *LessonStatus
 }
 
 func snapshotOf(f flows.Flow) snapshot {
 	p, ok := f.Pending()
-	return snapshot{plan: f.Plan(), records: f.Records(), pending: p, hasPending: ok, done: f.Done()}
+	return snapshot{plan: f.Plan(), records: f.Records(), pending: p, hasPending: ok, done: f.Done(), lesson: lessonStatusOf(f)}
 }
 
 // stepMsg carries the result of one Flow.Next call, tagged with the run it belongs to.
@@ -95,6 +97,7 @@ type walk struct {
 	flow   flows.Flow
 	caps   caps
 	snap   snapshot
+	mode   walkMode // replay, presenter, lesson (tui/readonly.go)
 
 	edited  record.Request // the pending request with the person's edits
 	field   int

@@ -90,6 +90,10 @@ func (w walk) key(msg tea.KeyPressMsg, km keyMap) (walk, tea.Cmd, walkEvent) {
 		return w, nil, walkBack
 	case key.Matches(msg, km.Restart):
 		return w, nil, walkRestart
+	case key.Matches(msg, km.Prev):
+		return w.stepBack(), nil, walkNone
+	case w.stepping() && key.Matches(msg, km.Next) && w.viewingEarlier():
+		return w.stepForward(), nil, walkNone
 	case key.Matches(msg, km.Next):
 		auth, waiting := w.defaultAuthorizer()
 		if !w.atLogin() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/export"
+	"github.com/oauthx/oauthx/tui"
 )
 
 // exportFormat checks `--export FILE` and `--export-format NAME` before a flow runs,
@@ -144,4 +146,46 @@ func orStdout(file string) string {
 		return "stdout"
 	}
 	return file
+}
+
+// tuiExport is the explorer's `w` key: it writes the flow on screen to a file,
+// masked, whole or not at all, and returns the absolute path written. A file that
+// exists is replaced only when the request says so (the explorer asks first).
+// transcript builds the transcript of the request: the live explorer stamps it now,
+// a replay keeps the recorded time and provider.
+func tuiExport(transcript func(tui.ExportRequest) export.Transcript) func(tui.ExportRequest) (string, error) {
+	return func(req tui.ExportRequest) (string, error) {
+		format, ok := export.LookupFormat(req.Format)
+		if !ok {
+			return "", fmt.Errorf("unknown export format %q (%s)", req.Format, strings.Join(export.Formats(), ", "))
+		}
+		path, err := filepath.Abs(req.Path)
+		if err != nil {
+			return "", err
+		}
+		dir := filepath.Dir(path)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return "", fmt.Errorf("cannot write %s: the directory %s does not exist", path, dir)
+		}
+		if fi, err := os.Stat(path); err == nil {
+			if fi.IsDir() {
+				return "", fmt.Errorf("%s is a directory: give a file name", path)
+			}
+			if !req.Overwrite {
+				return "", fmt.Errorf("%s: %w", path, tui.ErrExportExists)
+			}
+		}
+		if err := saveTranscript(path, format, transcript(req)); err != nil {
+			if errors.Is(err, os.ErrPermission) {
+				return "", fmt.Errorf("cannot write %s: permission denied in %s", path, dir)
+			}
+			return "", fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		return path, nil
+	}
+}
+
+// liveTranscript is the transcript of a flow run in the explorer: made now, masked.
+func liveTranscript(req tui.ExportRequest) export.Transcript {
+	return export.New(string(req.Kind), req.Provider, req.Steps, time.Now(), false)
 }

@@ -43,7 +43,7 @@ func lessonUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "Usage: oauthx lesson [NAME] [flags]")
 	fmt.Fprintln(w, "\nWith no name, list the lessons. With a name, start the bundled IdP in-process, explain the")
 	fmt.Fprintln(w, "attack, run the flow with the lesson's faults and edits, and show which check caught it and")
-	fmt.Fprintln(w, "the spec text behind it.")
+	fmt.Fprintln(w, "the spec text behind it. --tui (or --present) opens the lesson in the explorer instead.")
 	fmt.Fprintln(w, "Exit status: 0 the defence caught the attack as expected, 1 it did not, 2 bad arguments.")
 	fmt.Fprintln(w, "\nFlags:")
 	out := fs.Output()
@@ -53,13 +53,18 @@ func lessonUsage(w io.Writer, fs *flag.FlagSet) {
 }
 
 // runLesson runs `oauthx lesson [NAME]`.
-func runLesson(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+func runLesson(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return lessonMain(ctx, args, stdout, stderr)
+	return lessonMainIn(ctx, args, stdin, stdout, stderr)
 }
 
+// lessonMain runs `oauthx lesson` headless (its tests give no terminal).
 func lessonMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return lessonMainIn(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+func lessonMainIn(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("oauthx lesson", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
@@ -67,6 +72,9 @@ func lessonMain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	verbose := fs.Bool("verbose", false, "also show each step's explanation, requests, artifacts and every check")
 	reveal := fs.Bool("reveal-secrets", false, "do not mask client secrets, passwords, refresh tokens and cookies")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	inTUI := fs.Bool("tui", false, "open the lesson in the explorer: step by step, the tampered request shown before it is sent, the verdict and the spec at the end")
+	present := fs.Bool("present", false, "with --tui (implied): presenter mode for a projector")
+	theme := fs.String("theme", "auto", "with --tui: colours for a dark or light terminal: auto, dark or light")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -89,6 +97,17 @@ func lessonMain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "oauthx lesson: no lesson %q; the lessons are:\n\n", pos[0])
 		listLessons(stderr)
 		return exitUsage
+	}
+	if *inTUI || *present {
+		if *asJSON || *verbose || *reveal {
+			fmt.Fprintln(stderr, "oauthx lesson: --json, --verbose and --reveal-secrets are for the headless run, not --tui")
+			return exitUsage
+		}
+		tuiArgs := []string{"--lesson", l.Name, "--theme", *theme}
+		if *present {
+			tuiArgs = append(tuiArgs, "--present")
+		}
+		return runTUI(tuiArgs, stdin, stdout, stderr)
 	}
 	if *timeout <= 0 {
 		fmt.Fprintf(stderr, "oauthx lesson: --timeout must be positive, not %s\n", *timeout)

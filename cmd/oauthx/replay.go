@@ -21,6 +21,7 @@ import (
 // replayFlags are the flags of `oauthx replay`.
 type replayFlags struct {
 	print, json, verbose, reveal bool
+	present                      bool
 	theme                        string
 	export, exportFormat         string
 }
@@ -39,8 +40,9 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.export, "export", "", "write the transcript to `FILE` in another format (.md, .json, .sh, .har; - for stdout) instead of opening the explorer")
 	fs.StringVar(&f.exportFormat, "export-format", "", "format of --export: markdown, json, curl or har (default: from the file's extension)")
 	fs.StringVar(&f.theme, "theme", "auto", "colours for a dark or light terminal: auto, dark or light")
+	fs.BoolVar(&f.present, "present", false, "presenter mode for a projector: one pane at a time, big step titles, high contrast")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: oauthx replay [--print [--json] [--verbose]] [--export OUT [--export-format NAME]] FILE")
+		fmt.Fprintln(stderr, "Usage: oauthx replay [--present] [--print [--json] [--verbose]] [--export OUT [--export-format NAME]] FILE")
 		fmt.Fprintln(stderr, "\nOpen a transcript saved as JSON (oauthx run --export FILE.json, or the explorer's export)")
 		fmt.Fprintln(stderr, "and walk its steps exactly as they were recorded: read-only, with no provider and no network.")
 		fmt.Fprintln(stderr, "--export writes it again in another format (a Markdown handout, a curl script, a HAR).")
@@ -67,6 +69,8 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("one transcript at a time; unexpected %q", pos[1])
 	case !f.print && (f.json || f.verbose):
 		return usageErr("--json and --verbose go with --print")
+	case f.present && (f.print || f.export != ""):
+		return usageErr("--present opens the explorer: it does not go with --print or --export")
 	case !f.print && f.export == "" && f.reveal:
 		return usageErr("--reveal-secrets goes with --print or --export")
 	case !f.print && f.export == "" && pos[0] == "-":
@@ -106,6 +110,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	opts.Dark = dark
 	opts.NoColor = os.Getenv("NO_COLOR") != ""
+	opts.Present = f.present
 	p := tea.NewProgram(tui.New(opts), tea.WithInput(stdin), tea.WithOutput(stdout))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		// The terminal is restored by the time Run returns.
@@ -190,6 +195,13 @@ func replayOptions(tr export.Transcript, name string) (tui.Options, error) {
 			return replay.New(tr), nil
 		},
 		InitialFlow: info.Kind,
+		ReadOnly:    true,
+		Recording:   tui.Recording{File: name, Recorded: recorded, Provider: provider},
+		// `w` writes the recording again in any format, with its recorded time and
+		// provider, masked.
+		Export: tuiExport(func(req tui.ExportRequest) export.Transcript {
+			return export.New(tr.Flow, tr.Provider, req.Steps, tr.Created, false)
+		}),
 	}
 	if !recorded.IsZero() {
 		opts.Now = func() time.Time { return recorded }

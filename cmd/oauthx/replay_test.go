@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -420,7 +421,8 @@ func TestReplayInTheExplorer(t *testing.T) {
 	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 
 	scr := d.screen()
-	if !strings.Contains(scr, "replay · bundled IdP") || !strings.Contains(scr, "Authorization code + PKCE") {
+	if head := strings.Split(scr, "\n")[0]; !strings.Contains(head, "REPLAY (read-only) · "+filepath.Base(path)+" · recorded ") ||
+		!strings.Contains(head, "Authorization code + PKCE") {
 		t.Fatalf("the explorer did not open the replay's walkthrough:\n%s", scr)
 	}
 	for _, s := range tr.Steps {
@@ -445,6 +447,33 @@ func TestReplayInTheExplorer(t *testing.T) {
 	d.send(tea.KeyPressMsg{Code: 'n', Text: "n"})
 	if d.screen() != scr {
 		t.Error("n after the last step changed the screen")
+	}
+	// b steps back through the recorded steps; n forward again.
+	d.send(tea.KeyPressMsg{Code: 'b', Text: "b"})
+	d.send(tea.KeyPressMsg{Code: 'b', Text: "b"})
+	if want := fmt.Sprintf("step %d of %d: %s", len(tr.Steps)-2, len(tr.Steps), tr.Steps[len(tr.Steps)-3].Title); !strings.Contains(d.screen(), want) {
+		t.Errorf("b b does not show %q:\n%s", want, d.screen())
+	}
+	// w writes the recording again, masked, next to it.
+	out := filepath.Join(filepath.Dir(path), "again.md")
+	d.send(tea.KeyPressMsg{Code: 'w', Text: "w"})
+	d.send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	for _, r := range out {
+		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	d.send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	md, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("w did not write the recording: %v\n%s", err, d.screen())
+	}
+	if !strings.Contains(string(md), "masked") || !strings.Contains(d.screen(), "wrote "+out) {
+		t.Errorf("the export is not masked or not reported:\n%s", d.screen())
+	}
+	// esc quits: a replay has no menu behind it.
+	if _, cmd := d.m.Update(tea.KeyPressMsg{Code: tea.KeyEscape}); cmd == nil {
+		t.Error("esc does nothing in a replay")
+	} else if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("esc does not quit a replay")
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/callback"
+	"github.com/oauthx/oauthx/flows/lesson"
 	"github.com/oauthx/oauthx/flows/loopback"
 	"github.com/oauthx/oauthx/flows/provider"
 	"github.com/oauthx/oauthx/flows/useragent"
@@ -39,8 +40,10 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	clientID := fs.String("client-id", "", "the client id registered with --issuer")
 	secretEnv := fs.String("client-secret-env", "", "environment variable holding the client secret for --issuer")
 	theme := fs.String("theme", "auto", "colours for a dark or light terminal: auto, dark or light")
+	present := fs.Bool("present", false, "presenter mode for a projector: one pane at a time, big step titles, high contrast, b/n step back and forth")
+	lessonName := fs.String("lesson", "", "open this attack lesson at once (oauthx lesson lists them)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: oauthx [--flow NAME] [--user NAME] [--issuer URL --client-id ID [--client-secret-env VAR]]")
+		fmt.Fprintln(stderr, "Usage: oauthx [--flow NAME | --lesson NAME] [--present] [--user NAME] [--issuer URL --client-id ID [--client-secret-env VAR]]")
 		fmt.Fprintln(stderr, "\nOpens the explorer against the bundled IdP (and any saved profiles). NO_COLOR drops colours;")
 		fmt.Fprintln(stderr, "OAUTHX_DEBUG=FILE (or 1 for oauthx-debug.log) writes a debug log.")
 		fmt.Fprintln(stderr)
@@ -66,6 +69,14 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usageErr("unknown flow %q (%s)", *flowName, kindNames())
 		}
 		initial = k.Kind
+	}
+	if *lessonName != "" {
+		if _, ok := lesson.Lookup(*lessonName); !ok {
+			return usageErr("no lesson %q (oauthx lesson lists them)", *lessonName)
+		}
+		if initial != "" {
+			return usageErr("--flow and --lesson: one at a time")
+		}
 	}
 	var dark *bool
 	switch *theme {
@@ -153,6 +164,14 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Dark:        dark,
 		NoColor:     os.Getenv("NO_COLOR") != "",
 	}
+	// The `w` key, presenter mode and the lessons (each on a bundled IdP of its own).
+	lessons := &lessonStarter{}
+	defer lessons.close()
+	opts.Export = tuiExport(liveTranscript)
+	opts.Present = *present
+	opts.Lessons = lessonInfos()
+	opts.StartLesson = lessons.start
+	opts.InitialLesson = *lessonName
 	model := tui.New(opts)
 	var first sync.Once
 	p := tea.NewProgram(model, tea.WithInput(stdin), tea.WithOutput(stdout),

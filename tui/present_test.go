@@ -1,0 +1,95 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oauthx/oauthx/flows"
+)
+
+func presentHarness(t *testing.T, dark bool) *harness {
+	h := newHarness(t, dark, func(o *Options) {
+		o.InitialFlow = flows.KindPKCE
+		o.Present = true
+	})
+	return h
+}
+
+// TestPresentGolden compares the presenter's layout with testdata/golden/present_*
+// at a projector's usual 80×24 and at 120×40, dark and light.
+func TestPresentGolden(t *testing.T) {
+	scenarios := []struct {
+		name  string
+		setup func(h *harness)
+	}{
+		{"next", func(h *harness) { h.press("n", "n") }},
+		{"back", func(h *harness) {
+			walkTo(h, 7)
+			h.press("b", "b", "b")
+		}},
+	}
+	for _, sc := range scenarios {
+		for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+			for _, dark := range []bool{true, false} {
+				theme := map[bool]string{true: "dark", false: "light"}[dark]
+				name := fmt.Sprintf("present_%s_%dx%d_%s", sc.name, sz[0], sz[1], theme)
+				t.Run(name, func(t *testing.T) {
+					h := presentHarness(t, dark)
+					h.size(sz[0], sz[1])
+					sc.setup(h)
+					got := h.screen()
+					checkFits(t, got, sz[0], sz[1])
+					path := filepath.Join("testdata", "golden", name+".txt")
+					if *update {
+						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						return
+					}
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (run go test ./tui -run TestPresentGolden -update)", err)
+					}
+					if got != string(want) {
+						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestPresentLayout(t *testing.T) {
+	h := presentHarness(t, true)
+	h.size(80, 24)
+	walkTo(h, 7)
+	h.press("b", "b", "b", "b")
+	scr := h.screen()
+	lines := strings.Split(scr, "\n")
+	if !strings.Contains(lines[2], "STEP 3 / 7") || !strings.Contains(lines[2], "Build the authorization request") || !strings.Contains(lines[2], "DONE") {
+		t.Errorf("the banner does not show step 3:\n%s", scr)
+	}
+	// One pane at a time below 120 columns: a single box.
+	if n := strings.Count(scr, "┏"); n != 1 {
+		t.Errorf("%d panes on a 80×24 projector, want 1:\n%s", n, scr)
+	}
+	h.size(120, 40)
+	if n := strings.Count(h.screen(), "┏"); n != 2 {
+		t.Errorf("%d panes at 120×40, want 2 (steps and one pane):\n%s", n, h.screen())
+	}
+	// Every pane fits every size.
+	for _, sz := range [][2]int{{60, 16}, {80, 24}, {100, 30}, {160, 45}, {260, 70}} {
+		h.size(sz[0], sz[1])
+		for range numPanes {
+			checkFits(t, h.screen(), sz[0], sz[1])
+			h.press("tab")
+		}
+	}
+	// The presenter's palette differs from the normal one.
+	if presentStyles(true, false).Plain.GetForeground() == NewStyles(true, false).Plain.GetForeground() {
+		t.Error("the presenter's text colour is the normal one")
+	}
+}
