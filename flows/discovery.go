@@ -228,6 +228,66 @@ func (s *state) init(e *engine) {
 	s.scopeSent = strings.Join(e.cfg.Scopes, " ")
 }
 
+// defaultScope says that a browser flow with an issuer was given no scope.
+type defaultScope struct {
+	on           bool // the flow asks for openid until discovery says otherwise
+	responseType bool // the implicit response_type was defaulted along with it
+}
+
+// defaultScopeFor decides whether a flow starts with the openid default: an
+// authorization code, PKCE or implicit flow with an issuer to discover and no
+// scope. An implicit flow that asked for response_type=token is plain OAuth.
+func defaultScopeFor(kind Kind, cfg Config) defaultScope {
+	if len(cfg.Scopes) > 0 || strings.TrimSpace(cfg.Provider.Issuer) == "" || cfg.Quirks.NoDiscovery || !redirectFlow(kind) {
+		return defaultScope{}
+	}
+	if kind == KindImplicit && cfg.ResponseType != "" && !strings.Contains(cfg.ResponseType, "id_token") {
+		return defaultScope{}
+	}
+	return defaultScope{on: true, responseType: kind == KindImplicit && cfg.ResponseType == ""}
+}
+
+// settleDefaultScope keeps or drops the openid default once discovery knows the
+// provider. An OpenID Connect discovery document makes it an OpenID provider:
+// openid stays. RFC 8414 metadata alone (or none) means plain OAuth: the scope is
+// dropped, so the request carries none and the provider applies its default
+// (RFC 6749 §3.3), and the steps are listed again without nonce and ID token.
+// An implicit flow that asked for an ID token keeps openid, which it needs.
+func (e *engine) settleDefaultScope(b *builder, openIDProvider bool) {
+	if !e.openIDDefault.on {
+		return
+	}
+	e.openIDDefault.on = false
+	if openIDProvider {
+		b.note("No scope was given: the provider publishes OpenID Connect discovery, so the client asks for " +
+			"scope=openid and runs the OpenID Connect variant (nonce, ID token and its checks; OIDC Core §3.1.2.1). " +
+			"Give scopes to ask for something else (scopes without openid make it plain OAuth 2.0).")
+		return
+	}
+	if e.kind == KindImplicit && !e.openIDDefault.responseType {
+		b.note("No scope was given and the provider publishes no OpenID Connect discovery document, but response_type "+
+			"%s asks for an ID token, so the client still asks for scope=openid (OIDC Core §3.2.2.1).", e.cfg.ResponseType)
+		return
+	}
+	b.note("No scope was given and the provider publishes no OpenID Connect discovery document, so the client " +
+		"treats it as a plain OAuth 2.0 server: no scope parameter is sent and the provider applies its default " +
+		"scope (RFC 6749 §3.3); no nonce, no ID token.")
+	e.cfg.Scopes = nil
+	e.oidc = false
+	e.st.scopeSent = ""
+	if e.openIDDefault.responseType {
+		e.cfg.ResponseType = "token"
+	}
+	rebuilt := e.buildSteps()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := b.rec.Index
+	if len(rebuilt) <= i || rebuilt[i].plan.ID != e.steps[i].plan.ID {
+		return // cannot happen: discovery is built first whatever the scopes
+	}
+	e.steps = append(e.steps[:i+1:i+1], rebuilt[i+1:]...)
+}
+
 func discoveryStep(e *engine) step {
 	oidcURL, oauthURL := wellKnownURLs(e.cfg.Provider.Issuer)
 	return step{
@@ -268,6 +328,7 @@ func runDiscovery(ctx context.Context, e *engine, b *builder) {
 		if m != nil {
 			e.st.meta, e.st.metaSpec, fetched = m, d.spec, doc
 			b.note("Metadata found at %s (%s).", d.url, d.name)
+			e.settleDefaultScope(b, d.url == oidcURL)
 			break
 		}
 		network = network && isNet
@@ -275,6 +336,7 @@ func runDiscovery(ctx context.Context, e *engine, b *builder) {
 	}
 	if e.st.meta == nil {
 		summary := strings.Join(problems, "; ")
+		e.settleDefaultScope(b, false)
 		if e.handEndpointsSuffice() {
 			b.check(record.Check{Name: "provider metadata", Outcome: record.OutcomeWarn,
 				Reason: "no metadata document (" + summary + "); using the endpoints given by hand",

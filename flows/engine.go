@@ -38,12 +38,16 @@ type step struct {
 // engine runs a flow's steps. Only Next touches st; the fields under mu are what the
 // other methods read, so they are safe to call while a step runs.
 type engine struct {
-	kind   Kind
-	cfg    Config
-	oidc   bool
-	steps  []step
-	rec    *httprec.Recorder
-	client *http.Client
+	kind  Kind
+	cfg   Config
+	oidc  bool
+	steps []step
+	// openIDDefault is set when no scope was given for a browser flow with an
+	// issuer: the flow starts as OpenID Connect (scope openid) and discovery
+	// keeps or drops that default (see settleDefaultScope).
+	openIDDefault defaultScope
+	rec           *httprec.Recorder
+	client        *http.Client
 	// ownTransport is the transport New made (no HTTPClient was given); its idle
 	// connections are closed when the flow ends.
 	ownTransport *http.Transport
@@ -80,11 +84,15 @@ func New(kind Kind, cfg Config) (Flow, error) {
 // newEngine builds the engine of a flow; seed, when not nil, runs before the steps
 // are listed (a follow-up seeds the tokens it starts from, [NewFollowUp]).
 func newEngine(kind Kind, cfg Config, seed func(*engine)) (*engine, error) {
+	def := defaultScopeFor(kind, cfg)
+	if def.on {
+		cfg.Scopes = []string{"openid"}
+	}
 	cfg, err := normalise(kind, cfg)
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{kind: kind, cfg: cfg, oidc: slices.Contains(cfg.Scopes, "openid")}
+	e := &engine{kind: kind, cfg: cfg, oidc: slices.Contains(cfg.Scopes, "openid"), openIDDefault: def}
 	e.applyConfigQuirks()
 	base := cfg.HTTPClient
 	rt := http.RoundTripper(nil)
@@ -104,26 +112,34 @@ func newEngine(kind Kind, cfg Config, seed func(*engine)) (*engine, error) {
 	if seed != nil {
 		seed(e)
 	}
-	switch kind {
-	case KindAuthorizationCode, KindPKCE:
-		e.steps = codeFlowSteps(e)
-	case KindImplicit:
-		e.steps = implicitSteps(e)
-	case KindClientCredentials:
-		e.steps = clientCredentialsSteps(e)
-	case KindDevice:
-		e.steps = deviceSteps(e)
-	default:
-		e.steps = followUpSteps(e)
-	}
-	e.steps = e.extendSteps(e.steps)
+	e.steps = e.buildSteps()
 	e.preparePending()
 	return e, nil
+}
+
+// buildSteps lists the steps of the flow from its kind and configuration.
+func (e *engine) buildSteps() []step {
+	var steps []step
+	switch e.kind {
+	case KindAuthorizationCode, KindPKCE:
+		steps = codeFlowSteps(e)
+	case KindImplicit:
+		steps = implicitSteps(e)
+	case KindClientCredentials:
+		steps = clientCredentialsSteps(e)
+	case KindDevice:
+		steps = deviceSteps(e)
+	default:
+		steps = followUpSteps(e)
+	}
+	return e.extendSteps(steps)
 }
 
 func (e *engine) Kind() Kind { return e.kind }
 
 func (e *engine) Plan() []record.StepPlan {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	out := make([]record.StepPlan, len(e.steps))
 	for i, s := range e.steps {
 		out[i] = s.plan

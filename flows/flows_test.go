@@ -193,7 +193,7 @@ func TestConfigErrors(t *testing.T) {
 		{"openid without issuer", flows.KindPKCE, flows.Config{Provider: flows.Provider{AuthorizationEndpoint: "https://idp.example/a", TokenEndpoint: "https://idp.example/t"},
 			Client: flows.Client{ID: "a", RedirectURI: "http://127.0.0.1/cb"}, Scopes: []string{"openid"}}, "Provider.Issuer"},
 		{"id_token without openid", flows.KindImplicit, flows.Config{Provider: flows.Provider{Issuer: "https://idp.example"},
-			Client: flows.Client{ID: "a", RedirectURI: "http://127.0.0.1/cb"}, ResponseType: "id_token"}, "Scopes"},
+			Client: flows.Client{ID: "a", RedirectURI: "http://127.0.0.1/cb"}, ResponseType: "id_token", Scopes: []string{"profile"}}, "Scopes"},
 		{"bad auth method", flows.KindClientCredentials, flows.Config{Provider: flows.Provider{Issuer: "https://idp.example"}, Client: flows.Client{ID: "a", Secret: "s", AuthMethod: "tls_client_auth"}}, "Client.AuthMethod"},
 		{"private_key_jwt without a key", flows.KindClientCredentials, flows.Config{Provider: flows.Provider{Issuer: "https://idp.example"}, Client: flows.Client{ID: "a", AuthMethod: "private_key_jwt"}}, "Client.PrivateKey"},
 		{"private_key_jwt with a public key", flows.KindClientCredentials, flows.Config{Provider: flows.Provider{Issuer: "https://idp.example"}, Client: flows.Client{ID: "a", AuthMethod: "private_key_jwt", PrivateKey: []byte(`{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`)}}, "Client.PrivateKey"},

@@ -4,7 +4,8 @@
 # Builds the binary, starts it in a detached 100x30 tmux session against the bundled
 # IdP, chooses the PKCE flow from the menu, walks every step by keystrokes alone
 # (logging in inside the terminal as alice), and checks that the decoded ID token
-# claims are on screen. It also prints how long the first frame took.
+# claims are on screen; then runs a refresh follow-up and finds the rotation chain on
+# the token timeline. It also prints how long the first frame took.
 #
 # Needs only go and tmux. Exits non-zero, printing the screen, on failure; the tmux
 # session and the temporary files are removed on exit.
@@ -115,6 +116,20 @@ sleep 0.1
 screen | grep -q "alice@example.com" && found=1
 [[ -n $found ]] || fail "alice@example.com not found in the token inspector"
 
+# A follow-up on the tokens held: t opens the menu (Call an API first), j Enter runs
+# Refresh; walk its steps, then the token timeline (T) shows the rotation chain.
+tmux send-keys -t "$SESSION" t
+wait_for "Follow-ups on the tokens held" "the follow-up menu"
+tmux send-keys -t "$SESSION" j Enter
+wait_for "Refresh the tokens" "the refresh walkthrough"
+for s in "Discover the provider" "Refresh the tokens" "Validate the refreshed ID token"; do
+	tmux send-keys -t "$SESSION" n
+	wait_for "^✓ $s" "follow-up step \"$s\" to finish"
+done
+tmux send-keys -t "$SESSION" T
+wait_for "Token timeline" "the token timeline"
+wait_for "sha256:[0-9a-f]{8} \(spent\) → sha256:[0-9a-f]{8} \(current\)" "the refresh token rotation chain"
+
 # Quit, and check the program exited (the shell's sleep keeps the pane alive).
 tmux send-keys -t "$SESSION" q
 deadline=$((SECONDS + TIMEOUT))
@@ -122,4 +137,4 @@ while pgrep -f "^$BIN --theme dark" >/dev/null; do
 	((SECONDS < deadline)) || fail "q did not quit"
 	sleep 0.02
 done
-echo "tui-smoke: OK: PKCE walked by keystrokes; decoded ID token claims (sub, iss, alice@example.com) on screen"
+echo "tui-smoke: OK: PKCE walked by keystrokes; decoded ID token claims (sub, iss, alice@example.com) on screen; a refresh follow-up rotated the refresh token (timeline chain)"

@@ -128,6 +128,8 @@ func (w walk) stepContent(st Styles) string {
 		switch {
 		case w.sel == w.nextIndex() && w.running && w.waiting:
 			d.text(st.Warn, "", "Waiting for the browser…")
+		case w.sel == w.nextIndex() && w.polling():
+			d.line(w.spin.View() + st.Accent.Render(" polling… approve with the code in the Request pane; esc cancels"))
 		case w.sel == w.nextIndex() && w.running:
 			d.line(w.spin.View() + st.Accent.Render(" running…"))
 		case w.sel == w.nextIndex() && w.snap.hasPending:
@@ -198,7 +200,7 @@ func (w walk) stepContent(st Styles) string {
 		d.blank()
 		d.text(st.Bold, "", "Artifacts")
 		for _, a := range r.Artifacts {
-			v := a.Value
+			v := qrArtifact(r, a, st.Dark)
 			if a.Secret && !w.reveal {
 				v = masked
 			}
@@ -241,6 +243,9 @@ func (w walk) whatNext(d *doc, st Styles) {
 	case w.atApprove():
 		if w.canLoginHere() {
 			how = "n approves here as " + w.caps.users[w.user] + " (u switches)"
+			if w.caps.open != nil {
+				how += " · o real browser"
+			}
 		} else {
 			how = "approve on your phone (code in the Request pane), then n polls"
 		}
@@ -379,6 +384,10 @@ func secretParam(name string) bool {
 func (w walk) requestContent(st Styles) (string, []int) {
 	d := newDoc(w.vps[paneRequest].Width())
 	var lines []int
+	if w.polling() {
+		w.pollingBox(d, st)
+		return d.String(), lines
+	}
 	if w.running {
 		if w.waiting {
 			d.text(st.Warn, "", "⧗ Waiting for the browser. Log in there; the redirect comes back to oauthx. esc cancels.")
@@ -509,13 +518,23 @@ func lastFailed(rs []record.Step) bool {
 func (w walk) approveBox(d *doc, st Styles) {
 	d.blank()
 	d.text(st.Title, "", "How to approve")
-	if w.canLoginHere() {
+	switch {
+	case w.running:
+		d.text(st.Plain, "", "open the verification URI on a phone or computer, enter the code, log in and consent")
+	case w.canLoginHere():
 		d.line(st.Plain.Render("n  approve here, inside the terminal, as ") + st.Selected.Render(sanitize(w.caps.users[w.user])))
 		if len(w.caps.users) > 1 {
 			d.text(st.Muted, "   ", "u switches user: "+strings.Join(w.caps.users, ", "))
 		}
-		d.text(st.Muted, "", "or approve in a browser as below, then n polls")
-	} else {
+		if w.caps.open != nil {
+			d.text(st.Plain, "", "o  approve in the real browser instead; oauthx polls until you have")
+		} else {
+			d.text(st.Muted, "", "or approve in a browser as below, then n polls")
+		}
+	case w.caps.open != nil:
+		d.text(st.Plain, "", "o  open the verification URI in this machine's browser; oauthx polls until you approve")
+		d.text(st.Plain, "", "n  approve on a phone or another computer (the code, the URI or the QR code below), then n polls")
+	default:
 		d.text(st.Plain, "", "open the verification URI on a phone or computer, enter the code, log in and consent; then n polls the token endpoint until you have")
 	}
 	if a, ok := w.artifact("user_code"); ok {
@@ -529,10 +548,7 @@ func (w walk) approveBox(d *doc, st Styles) {
 		d.text(st.Muted, "", "or, with the code in it (c copies it):")
 		d.hard(st.Accent, "", a.Value)
 	}
-	if a, ok := w.artifact("verification_qr"); ok {
-		d.blank()
-		block(d, a.Value, st)
-	}
+	w.qrBlock(d, st)
 }
 
 // block draws a multi-line block (a QR code) as is when it fits, or says how wide the

@@ -33,6 +33,9 @@ type keyMap struct {
 	Export  key.Binding // write the transcript (tui/export.go)
 	Prev    key.Binding // step back through the records (read-only, presenter, lessons)
 
+	FollowUps key.Binding // the follow-ups on the tokens held (tui/followup.go)
+	Timeline  key.Binding // the token timeline (tui/timeline.go)
+
 	Confirm key.Binding // text inputs
 	Cancel  key.Binding
 
@@ -77,6 +80,9 @@ func newKeyMap() keyMap {
 		Export:  b(k("w"), h("w", "export")),
 		Prev:    b(k("b", "left"), h("b/←", "previous step")),
 
+		FollowUps: b(k("t"), h("t", "follow-ups")),
+		Timeline:  b(k("T"), h("T", "timeline")),
+
 		Confirm: b(k("enter"), h("enter", "confirm")),
 		Cancel:  b(k("esc"), h("esc", "cancel")),
 
@@ -89,7 +95,7 @@ func newKeyMap() keyMap {
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Confirm, k.Cancel, k.Select, k.Toggle, k.Advance, k.Next, k.Prev, k.Edit, k.User, k.Browser,
-		k.Paste, k.Copy, k.Export, k.NextPane, k.Help, k.Quit, k.Faults, k.Back,
+		k.Paste, k.Copy, k.FollowUps, k.Timeline, k.Export, k.NextPane, k.Help, k.Quit, k.Faults, k.Back,
 	}
 }
 
@@ -97,7 +103,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Next, k.Edit, k.Reset, k.Drop, k.Restore, k.Restart, k.Select, k.Toggle, k.Advance, k.Confirm, k.Cancel},
-		{k.Prev, k.User, k.Browser, k.Paste, k.Copy, k.Reveal, k.Export, k.Faults},
+		{k.Prev, k.User, k.Browser, k.Paste, k.Copy, k.Reveal, k.Export, k.FollowUps, k.Timeline, k.Faults},
 		{k.Up, k.Down, k.Left, k.Right, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.NextPane, k.PrevPane, k.Back, k.Help, k.Quit, k.ForceQuit},
 	}
@@ -108,7 +114,7 @@ func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Quit, &k.Help, &k.Back, &k.Up, &k.Down, &k.Left, &k.Right, &k.PageUp, &k.PageDown,
 		&k.Top, &k.Bottom, &k.NextPane, &k.PrevPane, &k.Select, &k.Next, &k.Edit, &k.Reset, &k.Drop, &k.Restore,
-		&k.Reveal, &k.Copy, &k.Browser, &k.Paste, &k.User, &k.Restart, &k.Faults, &k.Export, &k.Prev, &k.Confirm,
+		&k.Reveal, &k.Copy, &k.Browser, &k.Paste, &k.User, &k.Restart, &k.Faults, &k.Export, &k.Prev, &k.FollowUps, &k.Timeline, &k.Confirm,
 		&k.Cancel, &k.Toggle, &k.Advance,
 	}
 }

@@ -22,6 +22,7 @@ func (m *Model) updateKeys() {
 	faults := m.opts.Faults != nil && m.choice.Provider.Bundled && !typing
 	k.Back.SetHelp("esc", "back")
 	k.Faults.SetHelp("f", "faults")
+	m.resetLifecycleHelp()
 	defer func() {
 		// The full help lists the keys of the screen under it; while it is open only
 		// these act (handleKey swallows the rest).
@@ -123,8 +124,13 @@ func (m *Model) updateKeys() {
 			k.Back.SetHelp("esc", "flows")
 		}
 		k.Faults.SetEnabled(faults && idle)
+		m.lifecycleWalkKeys()
 		m.walkModeKeys()
 	case screenLessons:
 		m.lessonKeys()
+	case screenFollowUps:
+		m.followUpKeys(typing)
+	case screenTimeline:
+		m.timelineKeys()
 	}
 }

@@ -51,6 +51,15 @@ type Model struct {
 	export    exportDialog // the `w` key (tui/export.go)
 	lessons   lessonMenu   // tui/lessons.go
 
+	// the token lifecycle (tui/followup.go, tui/timeline.go): the session's tokens,
+	// the follow-up menu, the timeline, the flow the session began with and the
+	// follow-up the walkthrough runs (nil for that flow itself)
+	ledger    ledger
+	follow    followMenu
+	timeline  timelineView
+	rootKind  flows.Kind
+	followReq *FollowUpRequest
+
 	choice    ProviderChoice
 	run       int // tags flow starts and step results; older ones are dropped
 	status    string
@@ -76,6 +85,7 @@ func New(opts Options) Model {
 		providers: newProviderMenu(opts.Providers, st),
 		flowsMenu: newFlowMenu(),
 		export:    newExportDialog(st),
+		follow:    newFollowMenu(st),
 		lessons:   lessonMenu{lessons: opts.Lessons},
 	}
 	if opts.StartLesson != nil && !opts.ReadOnly {
@@ -121,6 +131,8 @@ type flowStartedMsg struct {
 	flow   flows.Flow
 	snap   snapshot
 	err    error
+	// follow is set when the flow is a follow-up on the session's tokens.
+	follow *FollowUpRequest
 }
 
 // startFlow creates the flow in a command: NewFlow may bind a loopback port.
@@ -204,6 +216,8 @@ func (m Model) typing() bool {
 		return m.providers.form
 	case screenWalk:
 		return m.walk.editing || m.walk.pasting || m.export.open
+	case screenFollowUps:
+		return m.follow.typing
 	}
 	return false
 }
@@ -213,7 +227,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd, changed := m.update(msg)
 	m.updateKeys()
 	if changed && m.hasWalk {
-		m.walk.refresh(m.styles, m.now())
+		m.walk.refresh(m.styles, m.providerNow())
 	}
 	return m, cmd
 }
@@ -234,6 +248,11 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.run != m.run {
 			return nil, false // a flow started for a choice since replaced
 		}
+		if msg.err != nil && msg.follow != nil {
+			m.screen = screenFollowUps
+			m.status, m.statusErr = "✗ could not start "+msg.kind.Title+": "+msg.err.Error(), true
+			return nil, false
+		}
 		if msg.err != nil {
 			m.screen = screenFlows
 			m.flowsMenu.err = msg.err.Error()
@@ -242,7 +261,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.status = ""
 		m.flowsMenu.err = ""
-		c := caps{users: m.opts.Users, login: m.opts.LoginAs, browser: m.opts.Browser, pasted: m.opts.Pasted}
+		c := caps{users: m.opts.Users, login: m.opts.LoginAs, browser: m.opts.Browser, pasted: m.opts.Pasted, open: m.opts.OpenURL}
 		user := m.opts.InitialUser
 		if m.hasWalk && len(m.walk.caps.users) > 0 {
 			user = m.walk.caps.users[m.walk.user]
@@ -251,6 +270,11 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.walk.mode = walkMode{readOnly: m.opts.ReadOnly, present: m.opts.Present}
 		m.hasWalk = true
 		m.screen = screenWalk
+		m.followReq = msg.follow
+		if msg.follow == nil {
+			m.rootKind = msg.kind.Kind
+			m.ledger.reset(msg.kind.Title)
+		}
 		m.layout()
 		return nil, true
 	case stepMsg:
@@ -259,7 +283,18 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.walk = m.walk.applyStep(msg)
 		m.walk = m.walk.lessonStep()
+		m.ledger.observe(msg.step, msg.snap.tokens, m.walk.kind.Title, m.followReq, m.providerNow(), m.clockOffset())
+		var cmd tea.Cmd
+		m.walk, cmd = m.walk.continuePolling(msg.step)
+		return cmd, true
+	case urlOpenedMsg:
+		if !m.hasWalk || msg.run != m.walk.run {
+			return nil, false
+		}
+		m.walk = m.walk.opened(msg)
 		return nil, true
+	case timelineTickMsg:
+		return m.updateTimeline(msg)
 	case lessonStartedMsg:
 		if msg.run != m.run {
 			return nil, false // a lesson started for a choice since replaced
@@ -282,7 +317,13 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 	case faultsMsg:
 		var cmd tea.Cmd
 		m.faults, cmd = m.faults.Update(msg, m.keys, m.opts.Faults)
-		return cmd, false
+		if m.screen == screenTimeline {
+			m.timeline.now, m.timeline.offset = m.providerNow(), m.clockOffset()
+		}
+		if msg.advanced > 0 && len(m.ledger.tokens) > 0 {
+			m.ledger.event(m.providerNow(), false, "the bundled IdP's clock moved %s forward", msg.advanced)
+		}
+		return cmd, msg.advanced > 0 // token times move with the provider's clock
 	case tea.MouseWheelMsg:
 		if m.screen == screenWalk {
 			msg.Y -= 1 // the header line
@@ -372,6 +413,10 @@ func (m *Model) routeToScreen(msg tea.Msg) (tea.Cmd, bool) {
 			m.screen = screenFlows
 		}
 		return nil, false
+	case screenFollowUps:
+		return m.updateFollowUps(msg)
+	case screenTimeline:
+		return m.updateTimeline(msg)
 	case screenWalk:
 		if m.export.open {
 			var cmd tea.Cmd
@@ -382,6 +427,14 @@ func (m *Model) routeToScreen(msg tea.Msg) (tea.Cmd, bool) {
 				return writeExport(m.opts.Export, *req), false
 			}
 			return cmd, false
+		}
+		if km, ok := msg.(tea.KeyPressMsg); ok {
+			switch {
+			case keyMatches(km, k.FollowUps):
+				return m.openFollowUps(), false
+			case keyMatches(km, k.Timeline):
+				return m.openTimeline(), false
+			}
 		}
 		if km, ok := msg.(tea.KeyPressMsg); ok && keyMatches(km, k.Export) {
 			w, _ := m.bodySize()
@@ -399,11 +452,16 @@ func (m *Model) routeToScreen(msg tea.Msg) (tea.Cmd, bool) {
 		case ev == walkBack && m.walk.mode.lesson != nil:
 			m.walk.stop()
 			m.screen, m.lessons.intro = screenLessons, false
+		case ev == walkBack && m.followReq != nil:
+			m.walk.stop()
+			m.screen = screenFollowUps // back to the follow-ups, to run another
 		case ev == walkBack:
 			m.walk.stop()
 			m.screen = screenFlows
 		case ev == walkRestart && m.walk.mode.lesson != nil:
 			return m.beginLesson(m.walk.mode.lesson.Name), true
+		case ev == walkRestart && m.followReq != nil:
+			return m.beginFollowUp(*m.followReq), true // again, on the tokens held now
 		case ev == walkRestart:
 			return m.begin(m.walk.choice, m.walk.kind), true
 		}
@@ -426,6 +484,10 @@ func (m Model) View() tea.View {
 		body = m.flowsMenu.View(st, m.choice.Provider.Name, w, h)
 	case m.screen == screenFaults:
 		body = m.faults.View(st, w, h)
+	case m.screen == screenFollowUps:
+		body = m.followUpsView(st, w, h)
+	case m.screen == screenTimeline:
+		body = m.timeline.View(m.ledger, st, m.choice.Provider.Bundled, m.canAdvance(), w, h)
 	case m.screen == screenLessons:
 		body = m.lessons.View(st, w, h)
 	case m.screen == screenWalk && m.hasWalk:

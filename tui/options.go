@@ -44,6 +44,19 @@ type Options struct {
 	NoColor bool
 	// Now is the clock used for relative times; nil means time.Now.
 	Now func() time.Time
+	// ClockOffset says how far the bundled IdP's clock is ahead of real time (its
+	// clock API, moved by FaultController.Advance or POST /_oauthx/clock), so token
+	// expiry is shown by the provider's clock. Nil means no offset.
+	ClockOffset func() time.Duration
+
+	// FollowUp starts a follow-up (refresh, introspect, revoke, userinfo, call-api,
+	// logout…, see flows.FollowUps) on the tokens a finished flow holds. It is called
+	// inside a command. Nil hides the follow-ups.
+	FollowUp func(ProviderChoice, FollowUpRequest) (flows.Flow, error)
+	// OpenURL opens a URL in the real browser (the device flow's verification URI,
+	// the `o` key). It blocks until the browser was launched; the TUI calls it in a
+	// command. Nil when unavailable.
+	OpenURL func(url string) error
 
 	// Export writes the transcript of the flow on screen (the `w` key), masked. It is
 	// called inside a command and returns the path written, absolute; an existing

@@ -41,6 +41,9 @@ func newPalette(isDark, noColor bool) Palette {
 // is rebuilt when the terminal reports its background colour.
 type Styles struct {
 	NoColor bool
+	// Dark reports the background the styles were built for (the device flow's QR
+	// code is drawn in the matching polarity).
+	Dark bool
 
 	Header, HeaderDim       lipgloss.Style
 	Plain, Title, Muted     lipgloss.Style
@@ -68,7 +71,7 @@ func NewStyles(isDark, noColor bool) Styles {
 // stylesFrom builds the styles from a palette (the presenter's is in tui/present.go).
 func stylesFrom(p Palette, isDark, noColor bool) Styles {
 	base := lipgloss.NewStyle().Foreground(p.Text)
-	s := Styles{NoColor: noColor}
+	s := Styles{NoColor: noColor, Dark: isDark}
 	s.Header = base.Bold(true).Foreground(p.Accent)
 	s.HeaderDim = base.Foreground(p.Muted)
 	s.Plain = base

@@ -38,13 +38,14 @@ type snapshot struct {
 	pending    record.Request
 	hasPending bool
 	done       bool
+	tokens     flows.Tokens // what the flow holds (the token timeline follows them)
 	// lesson is the lesson run's progress, when the flow is a lesson (tui/lessons.go).
 	lesson *LessonStatus
 }
 
 func snapshotOf(f flows.Flow) snapshot {
 	p, ok := f.Pending()
-	return snapshot{plan: f.Plan(), records: f.Records(), pending: p, hasPending: ok, done: f.Done(), lesson: lessonStatusOf(f)}
+	return snapshot{plan: f.Plan(), records: f.Records(), pending: p, hasPending: ok, done: f.Done(), lesson: lessonStatusOf(f), tokens: f.Tokens()}
 }
 
 // stepMsg carries the result of one Flow.Next call, tagged with the run it belongs to.
@@ -77,6 +78,7 @@ type caps struct {
 	login   func(string) flows.Authorizer
 	browser func() flows.Authorizer
 	pasted  func(string) flows.Authorizer
+	open    func(string) error // the real browser at a URL (the device flow's `o`)
 }
 
 // walkEvent tells the parent what a key in the walkthrough asked for.
@@ -112,6 +114,10 @@ type walk struct {
 	cancelling bool
 	cancel     context.CancelFunc
 	spin       spinner.Model
+
+	// autoPoll runs the device flow's polling as soon as the approve step ends (the
+	// person approves in the browser, `o`).
+	autoPoll bool
 
 	sel    int // selected step (index into the plan)
 	focus  pane

@@ -101,6 +101,9 @@ func (w walk) key(msg tea.KeyPressMsg, km keyMap) (walk, tea.Cmd, walkEvent) {
 		}
 		w, cmd := w.send(auth, waiting)
 		return w, cmd, walkNone
+	case key.Matches(msg, km.Browser) && w.atApprove():
+		w, cmd := w.approveInBrowser()
+		return w, cmd, walkNone
 	case key.Matches(msg, km.Browser):
 		if w.caps.browser == nil {
 			return w, nil, walkNone

@@ -164,6 +164,10 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Dark:        dark,
 		NoColor:     os.Getenv("NO_COLOR") != "",
 	}
+	// The token lifecycle: follow-ups, the device flow's browser, the IdP's clock.
+	opts.FollowUp = w.followUp
+	opts.OpenURL = loopback.OpenBrowser
+	opts.ClockOffset = w.clockOffset
 	// The `w` key, presenter mode and the lessons (each on a bundled IdP of its own).
 	lessons := &lessonStarter{}
 	defer lessons.close()
@@ -236,11 +240,20 @@ func (w *wiring) close() {
 // so the redirect URI in the request is where the real browser (`o`) will land; the
 // in-terminal login and a pasted URL work with it too.
 func (w *wiring) newFlow(choice tui.ProviderChoice, kind flows.Kind) (flows.Flow, error) {
-	info, _ := flows.LookupKind(string(kind))
+	cfg, err := w.flowConfig(choice, kind)
+	if err != nil {
+		return nil, err
+	}
+	return w.startFlow(kind, *cfg)
+}
+
+// flowConfig is the configuration of a flow of kind against the chosen provider; the
+// follow-ups (tuilife.go) use the configuration of the flow they follow.
+func (w *wiring) flowConfig(choice tui.ProviderChoice, kind flows.Kind) (*flows.Config, error) {
 	var cfg flows.Config
 	switch {
 	case choice.Provider.Bundled:
-		cfg = bundledDemo(kind)
+		cfg = bundledTUIDemo(kind)
 		cfg.Provider = flows.Provider{Name: "bundled IdP", Issuer: w.issuer}
 	case choice.Provider.Profile != "":
 		p, err := w.profiles.Lookup(choice.Provider.Profile)
@@ -267,6 +280,12 @@ func (w *wiring) newFlow(choice tui.ProviderChoice, kind flows.Kind) (flows.Flow
 			cfg.Scopes = []string{"openid", "profile", "email"}
 		}
 	}
+	return &cfg, nil
+}
+
+// startFlow binds the loopback receiver of a browser flow and builds the flow.
+func (w *wiring) startFlow(kind flows.Kind, cfg flows.Config) (flows.Flow, error) {
+	info, _ := flows.LookupKind(string(kind))
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.receiver != nil {

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oauthx/oauthx/flows"
+	"github.com/oauthx/oauthx/flows/useragent"
+	"github.com/oauthx/oauthx/tui"
+)
+
+// TestWiringRunsTheFollowUps checks what the TUI's follow-up menu is given: each
+// follow-up, on the tokens a PKCE flow got from the in-process IdP, runs to the end
+// with the flow's client; the refresh rotates the refresh token and the reuse of the
+// spent one is refused.
+func TestWiringRunsTheFollowUps(t *testing.T) {
+	w, err := newWiring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
+	alice := &useragent.Agent{Username: "alice"}
+	f, err := w.newFlow(bundled, flows.KindPKCE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, f, alice)
+	held := f.Tokens()
+	if held.RefreshToken == "" {
+		t.Fatal("the explorer's PKCE flow got no refresh token: offline_access was not asked for")
+	}
+	for _, c := range []struct {
+		kind  flows.Kind
+		token string
+		url   string
+	}{
+		{kind: flows.KindCallAPI},
+		{kind: flows.KindCallAPI, url: w.issuer + "/api/admin"},
+		{kind: flows.KindIntrospect},
+		{kind: flows.KindIntrospect, token: flows.TokenRefresh},
+		{kind: flows.KindRevoke},
+		{kind: flows.KindUserinfo},
+		{kind: flows.KindLogout},
+		{kind: flows.KindRefreshReuse},
+	} {
+		t.Run(string(c.kind)+c.token, func(t *testing.T) {
+			// Each follow-up starts from a fresh flow's tokens: reuse revokes the chain.
+			f, err := w.newFlow(bundled, flows.KindPKCE)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runToEnd(t, f, alice)
+			fu, err := w.followUp(bundled, tui.FollowUpRequest{From: flows.KindPKCE, Kind: c.kind, Tokens: f.Tokens(), Token: c.token, APIURL: c.url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := runToEnd(t, fu, alice)
+			last := recs[len(recs)-1]
+			if last.Failed() {
+				t.Fatalf("step %s failed: %v", last.ID, last.Error)
+			}
+		})
+	}
+	// A refresh replaces the refresh token (rotation); the chain says so.
+	fu, err := w.followUp(bundled, tui.FollowUpRequest{From: flows.KindPKCE, Kind: flows.KindRefresh, Tokens: held})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := runToEnd(t, fu, alice)
+	if got := fu.Tokens().RefreshToken; got == "" || got == held.RefreshToken {
+		t.Errorf("the refresh did not rotate the refresh token")
+	}
+	found := false
+	for _, r := range recs {
+		if a, ok := r.Artifact("refresh_chain"); ok && a.Value != "" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no refresh_chain in the refresh's records")
+	}
+	// The device flow's own client gets a refresh token too.
+	d, err := w.newFlow(bundled, flows.KindDevice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, d, alice)
+	if d.Tokens().RefreshToken == "" {
+		t.Error("the device flow got no refresh token")
+	}
+	if _, err := w.followUp(bundled, tui.FollowUpRequest{From: flows.KindDevice, Kind: flows.KindRefresh, Tokens: d.Tokens()}); err != nil {
+		t.Errorf("refresh after the device flow: %v", err)
+	}
+}
+
+// TestClockOffsetFollowsTheIdP: the timeline's clock is the bundled IdP's.
+func TestClockOffsetFollowsTheIdP(t *testing.T) {
+	w, err := newWiring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	if off := w.clockOffset(); off < -time.Second || off > time.Second {
+		t.Fatalf("offset before any move = %s", off)
+	}
+	faultController{w.idp}.Advance(90 * time.Minute)
+	if off := w.clockOffset(); off < 89*time.Minute || off > 91*time.Minute {
+		t.Errorf("offset after +90m = %s", off)
+	}
+}

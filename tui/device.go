@@ -1,0 +1,135 @@
+package tui
+
+import (
+	tea "charm.land/bubbletea/v2"
+	"github.com/oauthx/oauthx/flows"
+	"github.com/oauthx/oauthx/flows/record"
+)
+
+// The device authorization grant (RFC 8628) in the walkthrough: the code and the QR
+// code to approve with, the real browser (`o`), and the polling that follows.
+
+// urlOpenedMsg reports whether the browser could be opened at the verification URI.
+type urlOpenedMsg struct {
+	run int
+	url string
+	err error
+}
+
+// openURL opens the real browser in a command (it blocks while the browser starts).
+func openURL(open func(string) error, run int, url string) tea.Cmd {
+	return func() tea.Msg { return urlOpenedMsg{run: run, url: url, err: open(url)} }
+}
+
+// verificationURI is where the person approves: the complete URI (with the user
+// code in it) when the provider sent one.
+func (w walk) verificationURI() string {
+	for _, name := range []string{"verification_uri_complete", "verification_uri"} {
+		if a, ok := w.artifact(name); ok && a.Value != "" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// approveInBrowser is `o` at the approve step: open the verification URI in the real
+// browser, record that the person approves there (the approve step with no
+// approver), then poll until they have.
+func (w walk) approveInBrowser() (walk, tea.Cmd) {
+	uri := w.verificationURI()
+	if uri == "" || w.caps.open == nil {
+		w.status, w.statusErr = "no verification URI to open", true
+		return w, nil
+	}
+	w.autoPoll = true
+	w, cmd := w.send(nil, false)
+	w.status = "opening the browser at " + uri + "; approve there, and oauthx polls until you do (esc cancels)"
+	return w, tea.Batch(openURL(w.caps.open, w.run, uri), cmd)
+}
+
+// opened takes the browser's launch result.
+func (w walk) opened(msg urlOpenedMsg) walk {
+	if msg.err != nil {
+		w.status, w.statusErr = "✗ could not open a browser ("+msg.err.Error()+"): open "+msg.url+" yourself (c copies it); polling goes on", true
+	}
+	return w
+}
+
+// continuePolling starts the poll step at once after the person chose to approve in
+// the browser: there is nothing else to wait for.
+func (w walk) continuePolling(st record.Step) (walk, tea.Cmd) {
+	if !w.autoPoll || st.ID != "approve" {
+		return w, nil
+	}
+	w.autoPoll = false
+	if st.Failed() || w.snap.done {
+		return w, nil
+	}
+	status := w.status
+	w, cmd := w.send(nil, false)
+	if status != "" && !w.statusErr {
+		w.status = "polling the token endpoint until the code is approved in the browser (esc cancels)"
+	}
+	return w, cmd
+}
+
+// polling reports whether the running step is the device flow's polling.
+func (w walk) polling() bool {
+	i := w.nextIndex()
+	return w.running && i < len(w.snap.plan) && w.snap.plan[i].ID == "poll"
+}
+
+// pollingBox says what the polling waits for, and keeps the code and the QR code on
+// screen while it does.
+func (w walk) pollingBox(d *doc, st Styles) {
+	d.line(w.spin.View() + st.Accent.Render(" Polling the token endpoint…"))
+	every := "5 s (the default, RFC 8628 §3.2)"
+	if a, ok := w.artifact("interval"); ok && a.Value != "" {
+		every = a.Value + " s"
+	}
+	d.text(st.Muted, "", "every "+every+", 5 s more after each slow_down, until the user approves or denies, or the code expires. Each poll is an exchange, listed in HTTP when the step ends. esc cancels.")
+	if a, ok := w.artifact("expires_in"); ok && a.Note != "" {
+		d.text(st.Muted, "", a.Note)
+	}
+	w.approveBox(d, st)
+}
+
+// deviceQR draws the verification URI with the code in it as a QR code, in the
+// polarity of the terminal's background (flows.QRText draws light modules, for a
+// dark background; flows.QRTextInverted dark ones, for a light background).
+func deviceQR(uri string, dark bool) (string, error) {
+	if dark {
+		return flows.QRText(uri)
+	}
+	return flows.QRTextInverted(uri)
+}
+
+// qrBlock draws the device flow's QR code, or says why it cannot.
+func (w walk) qrBlock(d *doc, st Styles) {
+	a, ok := w.artifact("verification_uri_complete")
+	if !ok || a.Value == "" {
+		return
+	}
+	qr, err := deviceQR(a.Value, st.Dark)
+	if err != nil {
+		d.text(st.Warn, "", "⚠ cannot draw the QR code: "+err.Error())
+		return
+	}
+	d.blank()
+	block(d, qr, st)
+	d.text(st.Muted, "", "scan it with a phone camera (RFC 8628 §3.3.1); check that the page shows the same code")
+}
+
+// qrArtifact is the value of an artifact of step r as shown: the engine's QR code
+// (drawn for a dark background) is drawn again in the terminal's polarity.
+func qrArtifact(r record.Step, a record.Artifact, dark bool) string {
+	if dark || a.Name != "verification_qr" {
+		return a.Value
+	}
+	if u, ok := r.Artifact("verification_uri_complete"); ok {
+		if qr, err := deviceQR(u.Value, dark); err == nil {
+			return qr
+		}
+	}
+	return a.Value
+}

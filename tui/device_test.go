@@ -1,0 +1,220 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/oauthx/oauthx/flows"
+	"github.com/oauthx/oauthx/flows/record"
+)
+
+const deviceURI = "http://127.0.0.1:9999/device?user_code=WDJB-MJHT"
+
+// deviceScript is the device flow's shape: the code, the approval, the polling.
+func deviceScript() *fakeFlow {
+	plan := []record.StepPlan{
+		{ID: "device-authorization", Title: "Request a device code", Sends: true},
+		{ID: "approve", Title: "User approves on another device", Arrows: []record.Arrow{{From: record.ActorUser, To: record.ActorBrowser, Label: "open verification_uri"}}},
+		{ID: "poll", Title: "Poll the token endpoint", Sends: true},
+	}
+	step := func(i int, arts ...record.Artifact) record.Step {
+		return record.Step{Index: i, ID: plan[i].ID, Title: plan[i].Title, Status: record.StatusDone, Artifacts: arts}
+	}
+	qr, _ := flows.QRText(deviceURI)
+	return &fakeFlow{kind: flows.KindDevice, plan: plan, script: []record.Step{
+		step(0, record.Artifact{Name: "user_code", Value: "WDJB-MJHT"},
+			record.Artifact{Name: "verification_uri", Value: "http://127.0.0.1:9999/device"},
+			record.Artifact{Name: "verification_uri_complete", Value: deviceURI},
+			record.Artifact{Name: "verification_qr", Value: qr},
+			record.Artifact{Name: "interval", Value: "5"}),
+		step(1),
+		step(2, record.Artifact{Name: "polls", Value: "authorization_pending → tokens"})},
+		pending: map[int]record.Request{
+			0: {Method: "POST", URL: "http://127.0.0.1:9999/device_authorization", Params: []record.Param{{Name: "client_id", Value: "device-app"}}},
+			2: {Method: "POST", URL: "http://127.0.0.1:9999/token", Params: []record.Param{{Name: "grant_type", Value: flows.GrantTypeDeviceCode}}},
+		}}
+}
+
+// qrRows are the QR code's rows as drawn.
+func qrRows(t *testing.T, dark bool) []string {
+	t.Helper()
+	qr, err := deviceQR(deviceURI, dark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimRight(qr, "\n"), "\n")
+}
+
+func TestDeviceQRFollowsTheBackground(t *testing.T) {
+	for _, dark := range []bool{true, false} {
+		h := newHarness(t, dark, func(o *Options) { o.InitialFlow = flows.KindDevice })
+		h.script = deviceScript
+		h.press("s")
+		h.size(120, 40)
+		h.press("n") // the device code: the approve step is next
+		scr := h.screen()
+		for _, want := range []string{"WDJB-MJHT", "http://127.0.0.1:9999/device", deviceURI} {
+			if !strings.Contains(scr, want) {
+				t.Errorf("dark=%v: %q is not on screen", dark, want)
+			}
+		}
+		rows, other := qrRows(t, dark), qrRows(t, !dark)
+		if rows[1] == other[1] {
+			t.Fatal("the two polarities draw the same")
+		}
+		for i, r := range rows {
+			if !strings.Contains(scr, r) {
+				t.Fatalf("dark=%v: QR row %d is not on screen:\n%s", dark, i, scr)
+			}
+		}
+		if strings.Contains(scr, other[1]) {
+			t.Errorf("dark=%v: the QR code is drawn for the other background", dark)
+		}
+	}
+}
+
+func TestDeviceQRTooNarrowSaysSo(t *testing.T) {
+	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice })
+	h.script = deviceScript
+	h.press("s")
+	h.size(32, 60)
+	h.press("n")
+	h.m.walk.focusPane(paneRequest)
+	h.run(h.send(nil))
+	for range 30 {
+		if strings.Contains(h.screen(), "widen the terminal") {
+			return
+		}
+		h.press("down")
+	}
+	t.Errorf("a QR code too wide for the pane is not explained:\n%s", h.screen())
+}
+
+// opener records the URLs the browser was asked to open.
+type opener struct {
+	mu   sync.Mutex
+	urls []string
+	err  error
+}
+
+func (o *opener) open(u string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.urls = append(o.urls, u)
+	return o.err
+}
+
+func TestDeviceApproveInBrowserThenPolls(t *testing.T) {
+	op := &opener{}
+	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = op.open })
+	h.script = deviceScript
+	h.press("s")
+	h.size(100, 30)
+	h.press("n")
+	if !h.m.keys.Browser.Enabled() || !strings.Contains(h.screen(), "o approve in browser") {
+		t.Fatalf("o is not offered at the approve step:\n%s", h.screen())
+	}
+	h.press("o")
+	if len(op.urls) != 1 || op.urls[0] != deviceURI {
+		t.Errorf("the browser opened %q, want the complete verification URI", op.urls)
+	}
+	f := h.flow()
+	f.mu.Lock()
+	inputs := append([]flows.StepInput(nil), f.inputs...)
+	f.mu.Unlock()
+	// device code, approve (no approver: the person does it), then the poll at once.
+	if len(inputs) != 3 || inputs[1].Authorizer != nil {
+		t.Fatalf("inputs = %+v, want approve without an approver then the poll", inputs)
+	}
+	if !h.m.walk.snap.done {
+		t.Error("the polling did not run after the approval in the browser")
+	}
+}
+
+func TestDeviceBrowserFailureStillPolls(t *testing.T) {
+	op := &opener{err: errors.New("no browser here")}
+	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = op.open })
+	h.script = deviceScript
+	h.press("s")
+	h.size(100, 30)
+	h.press("n")
+	// Hold the poll so the status of the browser's failure can be read while it runs.
+	f := h.flow()
+	cmd := h.send(keyPress("o"))
+	msgs := collect(cmd)
+	var opened *urlOpenedMsg
+	for _, m := range msgs {
+		if u, ok := m.(urlOpenedMsg); ok {
+			opened = &u
+		}
+	}
+	if opened == nil {
+		t.Fatal("no urlOpenedMsg")
+	}
+	h.send(*opened)
+	if !h.m.walk.statusErr || !strings.Contains(h.m.walk.status, "could not open a browser") || !strings.Contains(h.m.walk.status, deviceURI) {
+		t.Errorf("status = %q", h.m.walk.status)
+	}
+	_ = f
+}
+
+// blockingFlow is a device flow whose poll waits until it is cancelled, like a
+// real poll waiting for an approval that does not come.
+type blockingFlow struct {
+	*fakeFlow
+	started chan struct{}
+}
+
+func (b *blockingFlow) Next(ctx context.Context, in flows.StepInput) record.Step {
+	if len(b.Records()) == 2 {
+		close(b.started)
+		<-ctx.Done()
+		return record.Step{ID: "poll", Title: "Poll the token endpoint", Status: record.StatusFailed,
+			Error: &record.Error{Kind: record.ErrCanceled, Message: "cancelled while waiting to poll again"}}
+	}
+	return b.fakeFlow.Next(ctx, in)
+}
+
+func TestQuitWhilePollingCancelsThePoll(t *testing.T) {
+	bf := &blockingFlow{fakeFlow: deviceScript(), started: make(chan struct{})}
+	h := newHarness(t, true, func(o *Options) {
+		o.InitialFlow = flows.KindDevice
+		o.NewFlow = func(ProviderChoice, flows.Kind) (flows.Flow, error) { return bf, nil }
+	})
+	h.size(100, 30)
+	h.press("n", "n") // device code, approve here
+	cmd := h.send(keyPress("n"))
+	if !h.m.walk.polling() {
+		t.Fatal("not polling")
+	}
+	if !strings.Contains(h.screen(), "Polling the token endpoint") || !strings.Contains(h.screen(), "WDJB-MJHT") {
+		t.Errorf("the polling does not keep the code on screen:\n%s", h.screen())
+	}
+	done := make(chan struct{})
+	go func() { collect(cmd); close(done) }()
+	<-bf.started
+	if q := h.send(keyPress("q")); q == nil {
+		t.Fatal("q while polling returned no command")
+	}
+	<-done // the poll returned: q cancelled it (the test would hang otherwise)
+}
+
+// BenchmarkDeviceRebuild is a keypress that rebuilds every pane at the device flow's
+// approve step, the QR code drawn again included.
+func BenchmarkDeviceRebuild(b *testing.B) {
+	h := newHarness(b, true, func(o *Options) { o.InitialFlow = flows.KindDevice })
+	h.script = deviceScript
+	h.press("s")
+	h.size(120, 40)
+	h.press("n")
+	m := h.m
+	b.ReportAllocs()
+	for b.Loop() {
+		mm, _ := m.Update(keyPress("r"))
+		m = mm.(Model)
+		_ = m.View()
+	}
+}
