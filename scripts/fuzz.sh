@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target in the module for FUZZTIME each (default 30s).
-# Usage: FUZZTIME=5m bash scripts/fuzz.sh [package-pattern]
+# Usage: FUZZTIME=5m [FUZZPARALLEL=1] bash scripts/fuzz.sh [package-pattern]
+# FUZZPARALLEL limits the fuzzing workers (default: GOMAXPROCS), to leave cores free.
 # Crashes are written by go test to the package's testdata/fuzz/ folder, where they
 # become regression cases that plain `go test` runs from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime="${FUZZTIME:-30s}"
 pattern="${1:-./...}"
+parallel=()
+[ -n "${FUZZPARALLEL:-}" ] && parallel=(-parallel "$FUZZPARALLEL")
 found=0
 for pkg in $(go list "$pattern"); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
@@ -14,7 +17,7 @@ for pkg in $(go list "$pattern"); do
     found=$((found + 1))
     printf '%-50s %-28s ' "$pkg" "$target"
     start=$(date +%s)
-    if ! out=$(go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" 2>&1); then
+    if ! out=$(go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "${parallel[@]}" 2>&1); then
       echo "FAIL"; echo "$out" | tail -30; exit 1
     fi
     execs=$(echo "$out" | grep -o 'execs: [0-9]*' | tail -1 | tr -dc 0-9)

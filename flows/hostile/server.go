@@ -108,6 +108,23 @@ const (
 	AuthzWrongState     Fault = "authz-wrong-state"
 	AuthzNoHeaders      Fault = "authz-no-headers"
 	AuthzHTMLNoForm     Fault = "authz-html-without-form"
+
+	UserinfoHTML       Fault = "userinfo-html"
+	Userinfo401        Fault = "userinfo-401-invalid-token"
+	UserinfoSubOther   Fault = "userinfo-sub-mismatch"
+	UserinfoNoSub      Fault = "userinfo-no-sub"
+	UserinfoTruncated  Fault = "userinfo-truncated"
+	UserinfoHuge       Fault = "userinfo-50mib"
+	UserinfoNoHeaders  Fault = "userinfo-no-headers"
+	UserinfoJWTGarbage Fault = "userinfo-jwt-garbage"
+
+	IntrospectActiveString Fault = "introspect-active-string"
+	Introspect500HTML      Fault = "introspect-500-html"
+	IntrospectTruncated    Fault = "introspect-truncated"
+	IntrospectArray        Fault = "introspect-array"
+	IntrospectHuge         Fault = "introspect-50mib"
+	IntrospectNoHeaders    Fault = "introspect-no-headers"
+	IntrospectRedirectLoop Fault = "introspect-redirect-loop"
 )
 
 // Faults describes each fault in one line, for the docs and test names.
@@ -175,6 +192,23 @@ var Faults = map[Fault]string{
 	AuthzWrongState:     "the authorization response carries another state",
 	AuthzNoHeaders:      "the authorization endpoint never answers",
 	AuthzHTMLNoForm:     "the authorization endpoint shows a page with no login form",
+
+	UserinfoHTML:       "the UserInfo endpoint answers an HTML page (200)",
+	Userinfo401:        `the UserInfo endpoint refuses the token (401, WWW-Authenticate: Bearer error="invalid_token")`,
+	UserinfoSubOther:   "the UserInfo response is about another subject than the ID token",
+	UserinfoNoSub:      "the UserInfo response has no sub",
+	UserinfoTruncated:  "the UserInfo response is JSON cut off in the middle",
+	UserinfoHuge:       "the UserInfo endpoint streams a 50 MiB body",
+	UserinfoNoHeaders:  "the UserInfo endpoint never answers",
+	UserinfoJWTGarbage: "the UserInfo response says application/jwt and is not a JWT",
+
+	IntrospectActiveString: `the introspection response says "active": "true" (a string)`,
+	Introspect500HTML:      "the introspection endpoint answers a 500 HTML page",
+	IntrospectTruncated:    "the introspection response is JSON cut off in the middle",
+	IntrospectArray:        "the introspection response is a JSON array",
+	IntrospectHuge:         "the introspection endpoint streams a 50 MiB body",
+	IntrospectNoHeaders:    "the introspection endpoint never answers",
+	IntrospectRedirectLoop: "the introspection endpoint redirects (307) to itself forever",
 }
 
 // Kid is the kid of the server's signing key.
@@ -240,6 +274,8 @@ func New(f Fault, tls bool) *Server {
 	mux.HandleFunc("/elsewhere", s.elsewhere)
 	mux.HandleFunc("/token", s.token)
 	mux.HandleFunc("/jwks", s.jwks)
+	mux.HandleFunc("/userinfo", s.userinfo)
+	mux.HandleFunc("/introspect", s.introspect)
 	s.Server = httptest.NewUnstartedServer(mux)
 	if tls {
 		s.Issuer = "https://" + s.Listener.Addr().String()
@@ -269,6 +305,8 @@ func (s *Server) Metadata() map[string]any {
 		"authorization_endpoint":                         s.Issuer + "/authorize",
 		"token_endpoint":                                 s.Issuer + "/token",
 		"jwks_uri":                                       s.Issuer + "/jwks",
+		"userinfo_endpoint":                              s.Issuer + "/userinfo",
+		"introspection_endpoint":                         s.Issuer + "/introspect",
 		"response_types_supported":                       []string{"code"},
 		"grant_types_supported":                          []string{"authorization_code", "client_credentials"},
 		"code_challenge_methods_supported":               []string{"S256"},
@@ -654,4 +692,59 @@ func Sign(alg, kid string, claims map[string]any) string {
 		sig = m.Sum(nil)
 	}
 	return input + "." + b64(sig)
+}
+
+// userinfo answers the claims of alice (OIDC Core §5.3), whatever the bearer token.
+func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
+	claims := map[string]any{"sub": "alice", "name": "Alice"}
+	switch s.Fault {
+	case UserinfoHTML:
+		writeRaw(w, 200, "text/html; charset=utf-8", htmlPage)
+	case Userinfo401:
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="the access token expired"`)
+		writeRaw(w, 401, "", "")
+	case UserinfoSubOther:
+		claims["sub"] = "mallory"
+		writeJSON(w, 200, claims)
+	case UserinfoNoSub:
+		delete(claims, "sub")
+		writeJSON(w, 200, claims)
+	case UserinfoTruncated:
+		b, _ := json.Marshal(claims)
+		writeRaw(w, 200, "application/json", string(b[:len(b)/2]))
+	case UserinfoHuge:
+		s.huge(w, r)
+	case UserinfoNoHeaders:
+		s.hang(w, r)
+	case UserinfoJWTGarbage:
+		writeRaw(w, 200, "application/jwt", "this is not a JWT")
+	default:
+		writeJSON(w, 200, claims)
+	}
+}
+
+// introspect says every token is active (RFC 7662 §2.2).
+func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
+	resp := map[string]any{"active": true, "client_id": "x", "scope": "openid", "token_type": "Bearer"}
+	switch s.Fault {
+	case IntrospectActiveString:
+		resp["active"] = "true"
+		writeJSON(w, 200, resp)
+	case Introspect500HTML:
+		writeRaw(w, 500, "text/html", htmlPage)
+	case IntrospectTruncated:
+		b, _ := json.Marshal(resp)
+		writeRaw(w, 200, "application/json", string(b[:len(b)/2]))
+	case IntrospectArray:
+		writeJSON(w, 200, []any{resp})
+	case IntrospectHuge:
+		s.huge(w, r)
+	case IntrospectNoHeaders:
+		s.hang(w, r)
+	case IntrospectRedirectLoop:
+		w.Header().Set("Location", "/introspect")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	default:
+		writeJSON(w, 200, resp)
+	}
 }

@@ -1,7 +1,7 @@
 package hostile_test
 
 import (
-	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oauthx/oauthx/flows"
-	"github.com/oauthx/oauthx/flows/hostile"
 	"github.com/oauthx/oauthx/flows/useragent"
 	"github.com/oauthx/oauthx/tui"
 )
@@ -21,6 +20,8 @@ import (
 type tuiHarness struct {
 	t *testing.T
 	m tea.Model
+	// slowest is the longest View call seen.
+	slowest time.Duration
 }
 
 func (h *tuiHarness) send(msg tea.Msg) {
@@ -61,7 +62,36 @@ func (h *tuiHarness) collect(cmd tea.Cmd) []tea.Msg {
 	return []tea.Msg{msg}
 }
 
-func (h *tuiHarness) raw() string { return h.m.View().Content }
+func (h *tuiHarness) raw() string {
+	start := time.Now()
+	v := h.m.View().Content
+	if d := time.Since(start); d > h.slowest {
+		h.slowest = d
+	}
+	return v
+}
+
+// stepPane is the text of the focused pane (the Step pane, drawn with heavy
+// borders), its lines joined: a message wrapped over several lines reads whole.
+func stepPane(screen string) string {
+	var parts []string
+	for _, line := range strings.Split(ansi.Strip(screen), "\n") {
+		_, rest, ok := strings.Cut(line, "┃")
+		if !ok {
+			continue
+		}
+		in, _, ok := strings.Cut(rest, "┃")
+		if ok {
+			parts = append(parts, in)
+		}
+	}
+	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
+}
+
+// says reports whether the screen shows want, in the Step pane or anywhere.
+func says(screen, want string) bool {
+	return strings.Contains(stepPane(screen), want) || strings.Contains(flat(screen), want)
+}
 
 // flat is the screen without styling, with the layout's wrapping undone as far as
 // possible, to look for a message in it.
@@ -71,24 +101,59 @@ func flat(screen string) string {
 	return strings.Join(strings.Fields(screen), " ")
 }
 
-// TestHostileTUI walks a few hostile cases in the TUI's model with the real engine:
-// the step fails, the screen says why, and nothing panics or hangs.
+// press sends a key n times.
+func (h *tuiHarness) press(code rune, text string, n int) {
+	for range n {
+		h.send(tea.KeyPressMsg{Code: code, Text: text})
+	}
+}
+
+// walk presses n (next step) as many times as the flow has steps, and once more:
+// after a failed step n does nothing. The screen is drawn once at the end, as
+// drawing each frame would cost more than the flow.
+func (h *tuiHarness) walk(steps int) {
+	h.press('n', "n", steps+1)
+}
+
+// stepsOf is the number of steps of the flow of kind.
+func stepsOf(t *testing.T, kind flows.Kind, issuer string, client *http.Client) int {
+	f, err := flows.New(kind, config(kind, issuer, client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(f.Plan())
+}
+
+// followUp opens the follow-up menu (t), moves to kind and starts it.
+func (h *tuiHarness) followUp(kind flows.Kind) {
+	h.t.Helper()
+	idx := -1
+	for i, k := range flows.FollowUps() {
+		if k.Kind == kind {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		h.t.Fatalf("no follow-up %s", kind)
+	}
+	h.press('t', "t", 1)
+	h.press(tea.KeyUp, "", len(flows.FollowUps()))
+	h.press(tea.KeyDown, "", idx)
+	h.press(tea.KeyEnter, "", 1)
+}
+
+// TestHostileTUI walks every hostile case in the TUI's model with the real engine, as
+// the Bubble Tea runtime would: the step fails (or, for a tolerated case, the flow
+// ends well), the screen says why in the engine's words, nothing panics or hangs, and
+// the walkthrough can be restarted after.
 func TestHostileTUI(t *testing.T) {
 	t.Parallel()
-	for _, c := range []tcase{
-		{fault: hostile.DiscoveryHTML, kind: cc, want: "an HTML page instead of JSON"},
-		{fault: hostile.DiscoveryIssuer, kind: cc, want: "issuer matches"},
-		{fault: hostile.TokenHuge, kind: cc, want: "too large"},
-		{fault: hostile.TokenTrickle, kind: cc, want: "timed out"},
-		{fault: hostile.TokenResetMidBody, kind: cc, want: "connection reset"},
-		{fault: hostile.JWKSDuplicateKid, kind: pkce, want: "2 signing keys"},
-		{fault: hostile.TokenAlgNone, kind: pkce, want: "not signed"},
-		{fault: hostile.AuthzErrorANSI, kind: pkce, want: "access_denied"},
-		{fault: hostile.AuthzDuplicateState, kind: pkce, want: "state appears twice"},
-		{tls: true, kind: cc, want: "certificate"},
-	} {
+	for _, c := range cases {
 		t.Run(c.name(), func(t *testing.T) {
 			t.Parallel()
+			if c.tuiGap != "" {
+				t.Skip("KNOWN GAP (TUI, docs/reliability.md): " + c.tuiGap)
+			}
 			issuer := provider(t, c)
 			client := shortClient(t)
 			agent := func(string) flows.Authorizer { return &useragent.Agent{Username: "alice", Client: client} }
@@ -97,6 +162,9 @@ func TestHostileTUI(t *testing.T) {
 				NewFlow: func(_ tui.ProviderChoice, k flows.Kind) (flows.Flow, error) {
 					return flows.New(k, config(k, issuer, client))
 				},
+				FollowUp: func(_ tui.ProviderChoice, r tui.FollowUpRequest) (flows.Flow, error) {
+					return flows.NewFollowUp(r.Kind, config(r.From, issuer, client), r.Tokens, flows.FollowUpOptions{Token: r.Token})
+				},
 				LoginAs:     agent,
 				Users:       []string{"alice"},
 				InitialFlow: c.kind,
@@ -104,30 +172,44 @@ func TestHostileTUI(t *testing.T) {
 				NoColor:     true,
 			})
 			h := &tuiHarness{t: t, m: m}
-			h.send(tea.WindowSizeMsg{Width: 220, Height: 70})
+			h.send(tea.WindowSizeMsg{Width: 200, Height: 60})
 			for _, msg := range h.collect(m.Init()) {
 				h.send(msg)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), caseBound)
-			defer cancel()
-			for i := 0; i < 10 && !strings.Contains(flat(h.raw()), "✗"); i++ {
-				if ctx.Err() != nil {
-					t.Fatal("the walkthrough did not end in time")
+			start := time.Now()
+			h.walk(stepsOf(t, c.kind, issuer, client))
+			if c.then != "" {
+				if strings.Contains(flat(h.raw()), "✗") {
+					t.Fatalf("the flow before the follow-up failed:\n%s", ansi.Strip(h.raw()))
 				}
-				h.send(tea.KeyPressMsg{Code: 'n', Text: "n"})
+				h.followUp(c.then)
+				h.walk(3)
 			}
+			if d := time.Since(start); d > caseBound {
+				t.Errorf("the walkthrough took %s", d)
+			}
+			t.Logf("walkthrough %s, slowest frame %s", time.Since(start).Round(time.Millisecond), h.slowest.Round(time.Millisecond))
 			scr := flat(h.raw())
-			if !strings.Contains(scr, c.want) {
-				t.Fatalf("the screen never said %q:\n%s", c.want, ansi.Strip(h.raw()))
+			want := c.want
+			if c.tuiWant != "" {
+				want = c.tuiWant
 			}
-			if !strings.Contains(scr, "✗") {
-				t.Errorf("no failed step on screen:\n%s", ansi.Strip(h.raw()))
+			switch {
+			case c.ok && strings.Contains(scr, "✗"):
+				t.Fatalf("a tolerated case failed a step:\n%s", ansi.Strip(h.raw()))
+			case !c.ok && !strings.Contains(scr, "✗"):
+				t.Fatalf("no failed step on screen:\n%s", ansi.Strip(h.raw()))
+			case !c.ok && !says(h.raw(), want):
+				t.Fatalf("the screen never said %q:\n%s", want, ansi.Strip(h.raw()))
 			}
-			checkUsable(t, client)
-			if strings.Contains(h.raw(), "\x1b]0;") {
-				// Headless mode escapes them (cmd/oauthx terminalSafe); the TUI renders
-				// provider text (error_description, headers, bodies, claims) as is.
-				t.Skip("KNOWN GAP (issue 8 item 5), reported to the TUI: a terminal escape sequence from the provider reaches the screen raw")
+			if strings.Contains(h.raw(), "\x1b]0;") || strings.Contains(h.raw(), "\x1b[2J") {
+				t.Errorf("a terminal escape sequence from the provider reaches the screen raw")
+			}
+			// Still usable: s starts the same flow over, from its first step, in the
+			// same model (the engine test runs another flow after each case).
+			h.press('s', "s", 1)
+			if scr := flat(h.raw()); strings.Contains(scr, "✗") || !strings.Contains(scr, "1. Discover the provider") {
+				t.Errorf("after s (restart) the walkthrough did not start over:\n%s", ansi.Strip(h.raw()))
 			}
 		})
 	}

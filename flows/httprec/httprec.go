@@ -84,6 +84,11 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := base.RoundTrip(req)
 	if err != nil {
 		ex.Duration = now().Sub(started)
+		if deadlinePassed(req, err) {
+			// The client's timeout fired while waiting for the headers: the transport
+			// says only "request canceled".
+			err = fmt.Errorf("%w (no response headers): %w", context.DeadlineExceeded, err)
+		}
 		ex.Error = Describe(err)
 		r.add(ex)
 		return nil, err
@@ -104,7 +109,7 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("%s %s: %w (over %d bytes)", req.Method, req.URL.Redacted(), ErrBodyTooLarge, r.maxBody())
 	}
 	ex.Response.Body = string(body)
-	if dl, ok := req.Context().Deadline(); readErr != nil && ok && !time.Now().Before(dl) && !errors.Is(readErr, context.DeadlineExceeded) {
+	if readErr != nil && deadlinePassed(req, readErr) {
 		// The client's timeout cut the body: say so, not just "request canceled".
 		readErr = fmt.Errorf("%w: %v", context.DeadlineExceeded, readErr)
 	}
@@ -117,6 +122,13 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+// deadlinePassed reports whether err came from the request's deadline (the
+// http.Client's Timeout) without saying so.
+func deadlinePassed(req *http.Request, err error) bool {
+	dl, ok := req.Context().Deadline()
+	return ok && !time.Now().Before(dl) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // Take returns the exchanges recorded since the last Take and forgets them.
