@@ -38,6 +38,7 @@ type keyMap struct {
 
 	Confirm key.Binding // text inputs
 	Cancel  key.Binding
+	Save    key.Binding // forms (tui/profileform.go)
 
 	Toggle  key.Binding // faults screen
 	Advance key.Binding
@@ -85,6 +86,7 @@ func newKeyMap() keyMap {
 
 		Confirm: b(k("enter"), h("enter", "confirm")),
 		Cancel:  b(k("esc"), h("esc", "cancel")),
+		Save:    b(k("ctrl+s"), h("ctrl+s", "save")),
 
 		Toggle:  b(k("space", "enter"), h("space", "switch on/off")),
 		Advance: b(k("+", "="), h("+", "clock +1h")),
@@ -94,7 +96,7 @@ func newKeyMap() keyMap {
 // ShortHelp is the help line that is always visible: the keys that matter now.
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Confirm, k.Cancel, k.Select, k.Toggle, k.Advance, k.Next, k.Prev, k.Edit, k.User, k.Browser,
+		k.Confirm, k.Save, k.Cancel, k.Select, k.Toggle, k.Advance, k.Next, k.Prev, k.Edit, k.User, k.Browser,
 		k.Paste, k.Copy, k.FollowUps, k.Timeline, k.Export, k.NextPane, k.Help, k.Quit, k.Faults, k.Back,
 	}
 }
@@ -102,7 +104,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp is the `?` help, in columns.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Next, k.Edit, k.Reset, k.Drop, k.Restore, k.Restart, k.Select, k.Toggle, k.Advance, k.Confirm, k.Cancel},
+		{k.Next, k.Edit, k.Reset, k.Drop, k.Restore, k.Restart, k.Select, k.Toggle, k.Advance, k.Confirm, k.Save, k.Cancel},
 		{k.Prev, k.User, k.Browser, k.Paste, k.Copy, k.Reveal, k.Export, k.FollowUps, k.Timeline, k.Faults},
 		{k.Up, k.Down, k.Left, k.Right, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.NextPane, k.PrevPane, k.Back, k.Help, k.Quit, k.ForceQuit},
@@ -115,6 +117,6 @@ func (k *keyMap) all() []*key.Binding {
 		&k.Quit, &k.Help, &k.Back, &k.Up, &k.Down, &k.Left, &k.Right, &k.PageUp, &k.PageDown,
 		&k.Top, &k.Bottom, &k.NextPane, &k.PrevPane, &k.Select, &k.Next, &k.Edit, &k.Reset, &k.Drop, &k.Restore,
 		&k.Reveal, &k.Copy, &k.Browser, &k.Paste, &k.User, &k.Restart, &k.Faults, &k.Export, &k.Prev, &k.FollowUps, &k.Timeline, &k.Confirm,
-		&k.Cancel, &k.Toggle, &k.Advance,
+		&k.Cancel, &k.Save, &k.Toggle, &k.Advance,
 	}
 }

@@ -39,11 +39,13 @@ func (m *Model) updateKeys() {
 			k.NextPane.SetEnabled(true)
 			k.PrevPane.SetEnabled(true)
 			k.NextPane.SetHelp("tab", "next field")
+			m.providers.enableKeys(k)
 			return
 		}
 		k.Up.SetEnabled(true)
 		k.Down.SetEnabled(true)
 		k.Select.SetEnabled(true)
+		m.providers.enableKeys(k)
 	case screenFlows:
 		k.Up.SetEnabled(true)
 		k.Down.SetEnabled(true)

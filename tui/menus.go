@@ -18,6 +18,9 @@ type providerMenu struct {
 	inputs    [3]textinput.Model // issuer, client id, client secret
 	focus     int
 	err       string
+	// profiles are the saved-profile parts: the New/Edit profile form and the secret
+	// prompt of a profile that asks for it (tui/profileform.go).
+	profiles providerProfiles
 }
 
 func newProviderMenu(ps []Provider, st Styles) providerMenu {
@@ -39,16 +42,21 @@ func (m *providerMenu) setStyles(st Styles) {
 	for i := range m.inputs {
 		m.inputs[i].SetStyles(st.Input)
 	}
+	m.profiles.setStyles(st)
 }
 
 func (m *providerMenu) setWidth(w int) {
 	for i := range m.inputs {
 		m.inputs[i].SetWidth(max(w-len(m.inputs[i].Prompt)-2, 8))
 	}
+	m.profiles.setWidth(w)
 }
 
 // Update returns the choice when the person made one.
 func (m providerMenu) Update(msg tea.Msg, km keyMap) (providerMenu, tea.Cmd, *ProviderChoice) {
+	if next, cmd, choice, handled := m.updateProfiles(msg, km); handled {
+		return next, cmd, choice
+	}
 	k, isKey := msg.(tea.KeyPressMsg)
 	if m.form {
 		switch {
@@ -90,7 +98,7 @@ func (m providerMenu) Update(msg tea.Msg, km keyMap) (providerMenu, tea.Cmd, *Pr
 	case key.Matches(k, km.Up):
 		m.cursor = max(m.cursor-1, 0)
 	case key.Matches(k, km.Down):
-		m.cursor = min(m.cursor+1, len(m.providers))
+		m.cursor = min(m.cursor+1, m.lastEntry())
 	case key.Matches(k, km.Select):
 		if m.cursor < len(m.providers) {
 			p := m.providers[m.cursor]
@@ -104,6 +112,9 @@ func (m providerMenu) Update(msg tea.Msg, km keyMap) (providerMenu, tea.Cmd, *Pr
 }
 
 func (m providerMenu) View(st Styles, w, h int) string {
+	if m.profiles.editing {
+		return m.profiles.form.View(st, w)
+	}
 	d := newDoc(w)
 	d.text(st.Title, "", "Choose a provider")
 	d.blank()
@@ -119,6 +130,7 @@ func (m providerMenu) View(st Styles, w, h int) string {
 		for _, c := range p.Clients {
 			d.text(st.Muted, "    ", "client "+c.ID+": "+c.Description)
 		}
+		m.profiles.entryView(d, st, p, i == m.cursor && !m.form)
 	}
 	mark, name := "  ", st.Bold.Render("Another provider…")
 	if m.cursor == len(m.providers) {
@@ -135,6 +147,7 @@ func (m providerMenu) View(st Styles, w, h int) string {
 		d.text(st.Muted, "    ", "tab/↓ next field · enter on the last field continues · esc back")
 		d.text(st.Muted, "    ", "register the redirect URI http://127.0.0.1/callback (any port, RFC 8252 §7.3) with your provider")
 	}
+	m.profiles.newEntryView(d, st, m.cursor == len(m.providers)+1)
 	if m.err != "" {
 		d.text(st.Fail, "    ", m.err)
 	}

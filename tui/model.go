@@ -107,6 +107,10 @@ func New(opts Options) Model {
 	if len(opts.Providers) == 1 && opts.Providers[0].Bundled {
 		m.screen = screenFlows
 	}
+	m.providers = m.providers.withProfiles(opts.Profiles, st)
+	if opts.InitialProvider != "" {
+		m.chooseInitialProvider(opts.InitialProvider)
+	}
 	if opts.InitialLesson != "" {
 		if lm, ok := m.lessons.open(opts.InitialLesson); ok {
 			m.lessons, m.screen = lm, screenLessons
@@ -213,7 +217,7 @@ func (m *Model) restyle() {
 func (m Model) typing() bool {
 	switch m.screen {
 	case screenProviders:
-		return m.providers.form
+		return m.providers.typing()
 	case screenWalk:
 		return m.walk.editing || m.walk.pasting || m.export.open
 	case screenFollowUps:
@@ -332,6 +336,10 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, false
 	case tea.PasteMsg:
 		return m.routeToScreen(msg)
+	case profileMsg:
+		var cmd tea.Cmd
+		m.providers, cmd, _ = m.providers.Update(msg, m.keys)
+		return cmd, false
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}

@@ -79,6 +79,13 @@ type Options struct {
 	// InitialLesson, when set, skips the menus and opens this lesson
 	// (`oauthx lesson NAME --tui`).
 	InitialLesson string
+
+	// Profiles creates and edits saved provider profiles from the provider screen
+	// ("New profile…", e on a profile; tui/profileform.go). Nil hides both.
+	Profiles ProfileStore
+	// InitialProvider, when set, chooses the provider whose Profile it names and
+	// opens the flow menu (`oauthx --profile NAME`).
+	InitialProvider string
 }
 
 // Provider is an identity provider the person can choose.
@@ -97,6 +104,12 @@ type Provider struct {
 	ClientID, ClientSecret string
 	// Profile names the saved profile this provider comes from; NewFlow resolves it.
 	Profile string
+	// AsksSecret: the profile asks for its client secret each time; the provider
+	// screen prompts for it and hands it over in ProviderChoice.ClientSecret.
+	AsksSecret bool
+	// Problem says why the profile cannot be used as saved (naming the field); it is
+	// listed, cannot be chosen, and can be edited.
+	Problem string
 }
 
 // Client is a demo client of the bundled IdP.
