@@ -121,5 +121,6 @@ func (s *Server) authenticateAssertion(r *http.Request) (*Client, *oauthError) {
 		return nil, errf(ErrorInvalidClient, "client_assertion jti was already used (replay, RFC 7523 §3)")
 	}
 	s.assertionJTIs[replayKey] = c.Expiry.Time()
+	s.noteInsertLocked()
 	return client, nil
 }

@@ -22,6 +22,7 @@ type grant struct {
 	authTime time.Time
 	sid      string
 	revoked  bool
+	created  time.Time // server clock; a grant no record refers to is swept after a while
 }
 
 type accessRecord struct {
@@ -65,8 +66,10 @@ type idTokenParams struct {
 // newGrant stores a grant and returns it.
 func (s *Server) newGrant(g *grant) *grant {
 	g.id = s.randomString(16)
+	g.created = s.Now()
 	s.mu.Lock()
 	s.grants[g.id] = g
+	s.noteInsertLocked()
 	s.mu.Unlock()
 	return g
 }
@@ -147,19 +150,57 @@ func (s *Server) issueTokens(ctx context.Context, g *grant, client *Client, with
 	return ts, nil
 }
 
-// noteInsertLocked counts stored records and sweeps every 1024 of them.
+// Sweeping. Every sweepEvery insertions the stores forget what expired more
+// than sweepGrace ago (kept that long so that a replayed code or a reused
+// refresh token still gets its precise error for a while). Past storeSoftLimit
+// records the grace is dropped: whatever has expired goes at once, so the stores
+// hold about what is live (tokens issued in the last access-token lifetime,
+// unexpired refresh chains) whatever the load.
+const (
+	sweepEvery     = 1024
+	sweepGrace     = 24 * time.Hour
+	storeSoftLimit = 1 << 16
+	// grantMinAge keeps a grant no record refers to yet: its tokens are stored
+	// just after it, outside the lock.
+	grantMinAge = 10 * time.Minute
+)
+
+// noteInsertLocked counts stored records and sweeps every sweepEvery of them.
 // s.mu must be held.
 func (s *Server) noteInsertLocked() {
 	s.issued++
-	if s.issued%1024 == 0 {
-		s.sweepLocked(s.Now())
+	if s.issued%sweepEvery != 0 {
+		return
+	}
+	grace := sweepGrace
+	if s.storedLocked() > storeSoftLimit {
+		grace = 0
+	}
+	s.sweepLocked(s.Now(), grace)
+}
+
+// storedLocked is the number of records in every store. s.mu must be held.
+func (s *Server) storedLocked() int {
+	n := 0
+	for _, v := range s.storeSizesLocked() {
+		n += v
+	}
+	return n
+}
+
+// storeSizesLocked counts the records of each store. s.mu must be held.
+func (s *Server) storeSizesLocked() map[string]int {
+	return map[string]int{
+		"pending": len(s.pending), "sessions": len(s.sessions), "codes": len(s.codes), "grants": len(s.grants),
+		"access": len(s.access), "refresh": len(s.refresh), "devices": len(s.devices), "user_codes": len(s.userCode),
+		"pushed": len(s.pushed), "assertion_jtis": len(s.assertionJTIs),
 	}
 }
 
-// sweepLocked forgets records that expired more than a day ago, so a
-// long-running `oauthx idp` does not grow without bound.
-func (s *Server) sweepLocked(now time.Time) {
-	cut := now.Add(-24 * time.Hour)
+// sweepLocked forgets records that expired more than grace before now, then
+// the grants no remaining record refers to. s.mu must be held.
+func (s *Server) sweepLocked(now time.Time, grace time.Duration) {
+	cut := now.Add(-grace)
 	for k, v := range s.access {
 		if v.expiresAt.Before(cut) {
 			delete(s.access, k)
@@ -175,8 +216,9 @@ func (s *Server) sweepLocked(now time.Time) {
 			delete(s.codes, k)
 		}
 	}
+	// Pending requests are usable for 30 minutes (getPending).
 	for k, v := range s.pending {
-		if v.created.Before(cut) {
+		if v.created.Add(30 * time.Minute).Before(cut) {
 			delete(s.pending, k)
 		}
 	}
@@ -188,7 +230,14 @@ func (s *Server) sweepLocked(now time.Time) {
 	for k, v := range s.devices {
 		if v.expiresAt.Before(cut) {
 			delete(s.devices, k)
-			delete(s.userCode, v.userCode)
+			if s.userCode[v.userCode] == k {
+				delete(s.userCode, v.userCode)
+			}
+		}
+	}
+	for uc, dc := range s.userCode {
+		if s.devices[dc] == nil {
+			delete(s.userCode, uc)
 		}
 	}
 	for k, exp := range s.assertionJTIs {
@@ -199,6 +248,22 @@ func (s *Server) sweepLocked(now time.Time) {
 	for k, v := range s.sessions {
 		if v.expires.Before(cut) {
 			delete(s.sessions, k)
+		}
+	}
+	live := make(map[string]bool, len(s.access))
+	for _, v := range s.access {
+		live[v.grantID] = true
+	}
+	for _, v := range s.refresh {
+		live[v.grantID] = true
+	}
+	for _, v := range s.codes {
+		live[v.grantID] = true
+	}
+	old := now.Add(-grantMinAge)
+	for k, g := range s.grants {
+		if !live[k] && g.created.Before(old) {
+			delete(s.grants, k)
 		}
 	}
 }

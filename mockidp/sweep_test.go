@@ -1,0 +1,190 @@
+package mockidp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// TestStoresAreSwept fills every store of the server (pending requests,
+// sessions, codes, grants, access and refresh tokens with a rotated chain,
+// device codes, PAR request_uris, client-assertion jti values), moves the
+// clock past every lifetime and the sweep's grace, and checks that the stores
+// empty: through the sweep that insertions trigger, and through a direct one.
+func TestStoresAreSwept(t *testing.T) {
+	t.Parallel()
+	const iss = "http://127.0.0.1:9"
+	srv, err := New(Options{KeyCacheDir: testKeyDir, Issuer: iss, Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var cookie string
+	hop := func(method, path, body, basic string) *httptest.ResponseRecorder {
+		t.Helper()
+		var req *http.Request
+		if method == http.MethodPost {
+			req = httptest.NewRequest(method, iss+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			req = httptest.NewRequest(method, iss+path, nil)
+		}
+		if basic != "" {
+			req.Header.Set("Authorization", basic)
+		}
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code >= 400 {
+			t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+		}
+		if c := rec.Header().Get("Set-Cookie"); c != "" {
+			cookie, _, _ = strings.Cut(c, ";")
+		}
+		return rec
+	}
+	jsonOf := func(rec *httptest.ResponseRecorder) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			t.Fatalf("not JSON: %s", rec.Body)
+		}
+		return m
+	}
+	machine := basicAuth("machine", "machine-secret")
+	clientCredentials := func() {
+		hop(http.MethodPost, "/token", "grant_type=client_credentials&scope=api%3Aread", machine)
+	}
+	sizes := func() map[string]int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return srv.storeSizesLocked()
+	}
+
+	const n = 40
+	hmacKey := []byte(DemoClientSecretJWTSecret)
+	for i := range n {
+		// Authorization code + PKCE with offline_access, then one refresh
+		// rotation: pending, session, code, grant, access, refresh.
+		cookie = ""
+		authz := "/authorize?" + url.Values{
+			"response_type": {"code"}, "client_id": {"native-app"}, "redirect_uri": {cb},
+			"scope": {"openid offline_access"}, "state": {"st"}, "nonce": {"nn"},
+			"code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"},
+		}.Encode()
+		loc := hop(http.MethodGet, authz, "", "").Header().Get("Location")
+		req := loc[strings.Index(loc, "req=")+4:]
+		hop(http.MethodPost, "/login", "req="+req+"&demo_user=alice", "")
+		loc = hop(http.MethodPost, "/consent", "req="+req+"&decision=allow", "").Header().Get("Location")
+		u, _ := url.Parse(loc)
+		tok := jsonOf(hop(http.MethodPost, "/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+			"redirect_uri": {cb}, "client_id": {"native-app"}, "code_verifier": {rfcVerifier}}.Encode(), ""))
+		rt, _ := tok["refresh_token"].(string)
+		if rt == "" {
+			t.Fatalf("no refresh token: %v", tok)
+		}
+		hop(http.MethodPost, "/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"native-app"}}.Encode(), "")
+		// An authorization request left at the login page.
+		cookie = ""
+		hop(http.MethodGet, authz, "", "")
+		// Client credentials, a device authorization, a pushed request and a
+		// client assertion.
+		clientCredentials()
+		hop(http.MethodPost, "/device_authorization", "client_id=device-app&scope=openid", "")
+		hop(http.MethodPost, "/par", url.Values{"client_id": {"native-app"}, "response_type": {"code"}, "redirect_uri": {cb},
+			"scope": {"openid"}, "code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"}}.Encode(), "")
+		sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: hmacKey}, nil)
+		assertion, _ := jwt.Signed(sig).Claims(jwt.Claims{Issuer: DemoClientSecretJWTClient, Subject: DemoClientSecretJWTClient,
+			Audience: jwt.Audience{iss}, ID: fmt.Sprint("jti-", i), Expiry: jwt.NewNumericDate(srv.Now().Add(time.Minute))}).Serialize()
+		hop(http.MethodPost, "/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"},
+			"client_assertion_type": {clientAssertionType}, "client_assertion": {assertion}}.Encode(), "")
+	}
+	before := sizes()
+	for name, v := range before {
+		if v == 0 {
+			t.Errorf("store %s is empty before the sweep: the test does not exercise it (%v)", name, before)
+		}
+	}
+	if before["access"] < 4*n || before["refresh"] < 2*n {
+		t.Errorf("before: %v, want at least %d access and %d refresh records", before, 4*n, 2*n)
+	}
+
+	// Past every lifetime (refresh tokens: 30 days) and the day of grace.
+	srv.Advance(32 * 24 * time.Hour)
+
+	// The sweep that insertions trigger: new client_credentials tokens until
+	// the insertion counter crosses a multiple of sweepEvery.
+	issued := func() int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return srv.issued
+	}
+	advanced := srv.Now()
+	calls := 0
+	for target := (issued()/sweepEvery + 1) * sweepEvery; issued() < target; calls++ {
+		clientCredentials()
+	}
+	after := sizes()
+	srv.mu.Lock()
+	for _, rec := range srv.access {
+		if rec.issuedAt.Before(advanced) {
+			t.Errorf("an access token issued before the clock moved survived the sweep: %+v", rec)
+		}
+	}
+	srv.mu.Unlock()
+	for name, v := range after {
+		switch name {
+		case "access", "grants":
+			// Only the (live) tokens issued since the clock moved remain.
+			if v > calls {
+				t.Errorf("after the sweep: %d %s records remain, more than the %d issued since (%v)", v, name, calls, after)
+			}
+		default:
+			if v != 0 {
+				t.Errorf("after the sweep: %d %s records remain (%v)", v, name, after)
+			}
+		}
+	}
+
+	// A direct sweep once those expire too leaves nothing.
+	srv.Advance(2 * time.Hour)
+	srv.mu.Lock()
+	srv.sweepLocked(srv.Now().Add(grantMinAge), 0)
+	total := srv.storedLocked()
+	srv.mu.Unlock()
+	if total != 0 {
+		t.Errorf("after a sweep with nothing live: %d records remain (%v)", total, sizes())
+	}
+	t.Logf("records before: %v; after the triggered sweep: %v", before, after)
+}
+
+// TestSweepKeepsLiveRecords: a sweep forgets nothing that is still usable.
+func TestSweepKeepsLiveRecords(t *testing.T) {
+	t.Parallel()
+	d := newIDP(t, Options{})
+	st, _, m := d.post("/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}, "machine", "machine-secret")
+	if st != 200 {
+		t.Fatalf("token: %d %v", st, m)
+	}
+	at := m["access_token"].(string)
+	d.srv.Advance(30 * time.Minute) // the access token lives 1 h; its grant is older than grantMinAge
+	d.srv.mu.Lock()
+	d.srv.sweepLocked(d.srv.Now(), 0)
+	d.srv.mu.Unlock()
+	st, _, m = d.post("/introspect", url.Values{"token": {at}}, "web-app", "web-app-secret")
+	if st != 200 || m["active"] != true {
+		t.Errorf("introspection after a sweep: %d %v, want an active token", st, m)
+	}
+}
