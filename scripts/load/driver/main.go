@@ -60,6 +60,7 @@ type options struct {
 	duration    time.Duration
 	settle      time.Duration
 	concurrency int
+	runs        int
 }
 
 func run() int {
@@ -69,6 +70,7 @@ func run() int {
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long the load runs")
 	flag.DurationVar(&o.settle, "settle", 10*time.Second, "how long after the load to measure again")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "concurrent clients (half PKCE rounds, half client credentials)")
+	flag.IntVar(&o.runs, "runs", 1, "load runs one after the other against the same provider (does each leave it bigger?)")
 	flag.Parse()
 	if o.bin == "" || o.concurrency < 2 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "driver: -oauthx BIN is required; -concurrency ≥ 2; -duration > 0")
@@ -100,18 +102,27 @@ func run() int {
 		return 1
 	}
 	time.Sleep(time.Second)
-	before := idp.sample()
-	loadBefore := loadAvg()
+	failed := false
+	label := o.label
+	for r := 1; r <= max(1, o.runs); r++ {
+		if o.runs > 1 {
+			o.label = strings.TrimPrefix(fmt.Sprintf("%s, run %d of %d", label, r, o.runs), ", ")
+		}
+		before := idp.sample()
+		loadBefore := loadAvg()
 
-	res := load(client, meta, o)
+		res := load(client, meta, o)
 
-	after := idp.sample()
-	tr.CloseIdleConnections()
-	time.Sleep(o.settle)
-	settled := idp.sample()
+		after := idp.sample()
+		tr.CloseIdleConnections()
+		time.Sleep(o.settle)
+		settled := idp.sample()
 
-	report(os.Stdout, o, idp, res, before, after, settled, loadBefore)
-	if res.errors.Load() > 0 {
+		report(os.Stdout, o, idp, res, before, after, settled, loadBefore)
+		fmt.Println()
+		failed = failed || res.errors.Load() > 0
+	}
+	if failed {
 		return 1
 	}
 	return 0
