@@ -81,7 +81,7 @@ func (f followMenu) selected() flows.KindInfo {
 }
 
 // defaultAPIURL is the bundled IdP's demo API, or nothing for a real provider.
-func (m Model) defaultAPIURL() string {
+func (m *Model) defaultAPIURL() string {
 	if m.choice.Provider.Bundled && m.choice.Provider.Issuer != "" {
 		return strings.TrimRight(m.choice.Provider.Issuer, "/") + "/api/me"
 	}
@@ -89,7 +89,7 @@ func (m Model) defaultAPIURL() string {
 }
 
 // canFollowUp reports whether the follow-ups can be offered now.
-func (m Model) canFollowUp() bool {
+func (m *Model) canFollowUp() bool {
 	return m.opts.FollowUp != nil && m.rootKind != "" && m.ledger.holds()
 }
 
@@ -246,7 +246,7 @@ func splitMethod(s string) (method, url string) {
 }
 
 // followUpsView draws the menu in a w×h body.
-func (m Model) followUpsView(st Styles, w, h int) string {
+func (m *Model) followUpsView(st Styles, w, h int) string {
 	f := m.follow
 	d := newDoc(w)
 	d.text(st.Title, "", "Follow-ups on the tokens held")

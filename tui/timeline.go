@@ -304,7 +304,7 @@ func timelineTick(gen int) tea.Cmd {
 
 // clockOffset is how far the provider's clock runs ahead of real time: the bundled
 // IdP's offset, nothing for a real provider.
-func (m Model) clockOffset() time.Duration {
+func (m *Model) clockOffset() time.Duration {
 	if m.opts.ClockOffset != nil && m.choice.Provider.Bundled {
 		return m.opts.ClockOffset()
 	}
@@ -312,7 +312,7 @@ func (m Model) clockOffset() time.Duration {
 }
 
 // providerNow is the time by the provider's clock.
-func (m Model) providerNow() time.Time { return m.now().Add(m.clockOffset()) }
+func (m *Model) providerNow() time.Time { return m.now().Add(m.clockOffset()) }
 
 // openTimeline shows the timeline and starts its tick.
 func (m *Model) openTimeline() tea.Cmd {
@@ -367,12 +367,12 @@ func (m *Model) updateTimeline(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (m Model) timelineDoc(w int) *doc {
+func (m *Model) timelineDoc(w int) *doc {
 	return m.timeline.doc(m.ledger, m.styles, m.choice.Provider.Bundled, m.canAdvance(), w)
 }
 
 // canAdvance reports whether the bundled IdP's clock can be moved from here.
-func (m Model) canAdvance() bool { return m.opts.Faults != nil && m.choice.Provider.Bundled }
+func (m *Model) canAdvance() bool { return m.opts.Faults != nil && m.choice.Provider.Bundled }
 
 // View draws the timeline in a w×h body.
 func (t timelineView) View(l ledger, st Styles, bundled, canAdvance bool, w, h int) string {
