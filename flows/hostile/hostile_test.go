@@ -292,7 +292,7 @@ func checkUsable(t *testing.T, client *http.Client) {
 }
 
 // everything a step says, for the substring assertions of warnings.
-func said(s record.Step) string {
+func saidBy(s record.Step) string {
 	var sb strings.Builder
 	if s.Error != nil {
 		sb.WriteString(s.Error.Message + "\n")
@@ -312,8 +312,16 @@ func said(s record.Step) string {
 }
 
 // TestHostileEngine runs each case through the engine directly.
+//
+// With HOSTILE_TABLE=FILE it writes the table of cases and what the engine says as
+// Markdown (docs/reliability.md).
 func TestHostileEngine(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex
+	said := map[string]string{}
+	if file := os.Getenv("HOSTILE_TABLE"); file != "" {
+		t.Cleanup(func() { writeTable(t, file, said) })
+	}
 	for _, c := range cases {
 		t.Run(c.name(), func(t *testing.T) {
 			t.Parallel()
@@ -335,20 +343,61 @@ func TestHostileEngine(t *testing.T) {
 			last := recs[len(recs)-1]
 			switch {
 			case at == nil:
-				t.Fatalf("step %s never ran; last %s: %s", c.step, last.ID, said(last))
+				t.Fatalf("step %s never ran; last %s: %s", c.step, last.ID, saidBy(last))
 			case c.ok && last.Failed():
-				t.Fatalf("want success with a warning, failed at %s: %s", last.ID, said(last))
+				t.Fatalf("want success with a warning, failed at %s: %s", last.ID, saidBy(last))
 			case !c.ok && !at.Failed():
-				t.Fatalf("step %s did not fail: %s", c.step, said(*at))
-			case !strings.Contains(said(*at), c.want):
-				t.Errorf("step %s does not say %q:\n%s", c.step, c.want, said(*at))
+				t.Fatalf("step %s did not fail: %s", c.step, saidBy(*at))
+			case !strings.Contains(saidBy(*at), c.want):
+				t.Errorf("step %s does not say %q:\n%s", c.step, c.want, saidBy(*at))
 			}
 			if at != nil && at.Failed() && at.Error.Kind == record.ErrCheck && len(at.Checks) == 0 {
 				t.Error("a check failure without a check")
 			}
-			t.Logf("%s: %s", c.step, firstLineOf(said(*at)))
+			msg := firstLineOf(saidBy(*at))
+			t.Logf("%s: %s", c.step, msg)
+			mu.Lock()
+			if msg == "" {
+				msg = "(the flow succeeds; nothing to say)"
+			}
+			host := strings.TrimPrefix(strings.TrimPrefix(issuer, "http://"), "https://")
+			msg = strings.ReplaceAll(strings.ReplaceAll(msg, issuer, "ISSUER"), host, "HOST")
+			if r := []rune(msg); len(r) > 260 {
+				msg = string(r[:260]) + "…"
+			}
+			said[c.name()] = fmt.Sprintf("%s (%s)", msg, time.Since(start).Round(time.Millisecond))
+			mu.Unlock()
 			checkUsable(t, client)
 		})
+	}
+}
+
+// writeTable writes the cases as a Markdown table: case, what the provider does,
+// the flow, the step, and what the engine says (with how long the case took).
+func writeTable(t *testing.T, file string, said map[string]string) {
+	var sb strings.Builder
+	sb.WriteString("| # | case | the provider… | flow | step | outcome | what the person reads (engine; time) |\n|---|---|---|---|---|---|---|\n")
+	for i, c := range cases {
+		what := hostile.Faults[c.fault]
+		switch {
+		case c.closed:
+			what = "nothing listens on the port"
+		case c.tls:
+			what = "serves TLS with a certificate nobody trusts"
+		}
+		flow := string(c.kind)
+		if c.then != "" {
+			flow += " → " + string(c.then)
+		}
+		outcome := "fails"
+		if c.ok {
+			outcome = "tolerated"
+		}
+		msg := strings.NewReplacer("|", "\\|", "\x1b", "\\x1b", "\x07", "\\x07").Replace(said[c.name()])
+		fmt.Fprintf(&sb, "| %d | `%s` | %s | %s | %s | %s | %s |\n", i+1, c.name(), what, flow, c.step, outcome, msg)
+	}
+	if err := os.WriteFile(file, []byte(sb.String()), 0o644); err != nil {
+		t.Error(err)
 	}
 }
 
