@@ -1,0 +1,104 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/oauthx/oauthx/flows"
+)
+
+// lifecycleScenarios put the model in the states of the token lifecycle the golden
+// files show: the follow-up menu, the timeline after a refresh and a clock move, and
+// the device flow's approve step with its QR code.
+func lifecycleScenarios() []struct {
+	name  string
+	setup func(t testing.TB, dark bool, w, h int) *harness
+} {
+	held := flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT, IDToken: "id-token", Expiry: testNow.Add(time.Hour)}
+	return []struct {
+		name  string
+		setup func(t testing.TB, dark bool, w, h int) *harness
+	}{
+		{"life_followups", func(t testing.TB, dark bool, w, h int) *harness {
+			l := newLifecycleTheme(t, held, dark)
+			l.size(w, h)
+			l.press("t", "down")
+			return l.harness
+		}},
+		{"life_timeline", func(t testing.TB, dark bool, w, h int) *harness {
+			l := newLifecycleTheme(t, held, dark)
+			l.build = func(req FollowUpRequest) flows.Flow {
+				return refreshScript(req.Tokens, "at-after-refresh", "rt-after-refresh", testNow.Add(time.Hour+30*time.Minute))
+			}
+			l.size(w, h)
+			l.press("+") // nothing: + is only on the faults screen and the timeline
+			l.press("t", "down", "enter", "n", "n", "T", "+")
+			l.tick(15 * time.Second)
+			return l.harness
+		}},
+		{"life_device", func(t testing.TB, dark bool, w, h int) *harness {
+			hh := newHarness(t, dark, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = func(string) error { return nil } })
+			hh.script = deviceScript
+			hh.press("s")
+			hh.size(w, h)
+			hh.press("n", "tab")
+			return hh
+		}},
+	}
+}
+
+// newLifecycleTheme is newLifecycle with the palette chosen.
+func newLifecycleTheme(t testing.TB, toks flows.Tokens, dark bool) *lifecycleHarness {
+	l := newLifecycle(t, toks)
+	if !dark {
+		l.m.isDark = false
+		l.m.restyle()
+		l.run(l.send(nil))
+	}
+	return l
+}
+
+func TestLifecycleGoldenViews(t *testing.T) {
+	for _, sc := range lifecycleScenarios() {
+		for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+			for _, dark := range []bool{true, false} {
+				theme := map[bool]string{true: "dark", false: "light"}[dark]
+				name := fmt.Sprintf("%s_%dx%d_%s", sc.name, sz[0], sz[1], theme)
+				t.Run(name, func(t *testing.T) {
+					h := sc.setup(t, dark, sz[0], sz[1])
+					got := h.screen()
+					checkFits(t, got, sz[0], sz[1])
+					path := filepath.Join("testdata", "golden", name+".txt")
+					if *update {
+						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						return
+					}
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (run go test ./tui -run TestLifecycleGoldenViews -update)", err)
+					}
+					if got != string(want) {
+						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestLifecycleScreensFitEverySize re-lays the lifecycle's screens out at many sizes.
+func TestLifecycleScreensFitEverySize(t *testing.T) {
+	sizes := [][2]int{{60, 16}, {80, 24}, {99, 30}, {100, 30}, {120, 40}, {160, 45}, {260, 70}}
+	for _, sc := range lifecycleScenarios() {
+		h := sc.setup(t, true, 80, 24)
+		for _, sz := range sizes {
+			h.size(sz[0], sz[1])
+			checkFits(t, h.screen(), sz[0], sz[1])
+		}
+	}
+}
