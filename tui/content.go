@@ -406,10 +406,10 @@ func (w walk) requestContent(st Styles) (string, []int) {
 			d.text(st.Muted, "", "b/← goes back through the steps · w exports it again · esc quits")
 		case w.snap.done && lastFailed(w.snap.records):
 			d.text(st.Fail, "", "The flow stopped: a step failed. Read why in the Step pane and the raw exchange in HTTP.")
-			d.text(st.Muted, "", "s starts the flow over · f switches faults · esc chooses another flow")
+			d.text(st.Muted, "", w.againHint(true))
 		case w.snap.done:
 			d.text(st.OK, "", "The flow is complete: every step ran. The tokens are in the Tokens pane.")
-			d.text(st.Muted, "", "s starts the flow over · esc chooses another flow")
+			d.text(st.Muted, "", w.againHint(false))
 		default:
 			title := "The next step"
 			if i := w.nextIndex(); i < len(w.snap.plan) {

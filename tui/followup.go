@@ -382,3 +382,15 @@ func (m *Model) timelineKeys() {
 	k.Back.SetEnabled(true)
 	k.Back.SetHelp("esc", "back")
 }
+
+// againHint says, under a finished flow, how to run it again and where esc goes: a
+// follow-up runs again on the tokens held and goes back to the follow-up menu.
+func (w walk) againHint(failed bool) string {
+	if _, ok := flows.LookupFollowUp(string(w.kind.Kind)); ok {
+		return "s runs it again on the tokens held · T the token timeline · esc the other follow-ups"
+	}
+	if failed {
+		return "s starts the flow over · f switches faults · esc chooses another flow"
+	}
+	return "s starts the flow over · esc chooses another flow"
+}

@@ -378,6 +378,32 @@ func TestTimelineMarksRevokedAndUnsupported(t *testing.T) {
 	}
 }
 
+func TestLogoutForgetsTheTokens(t *testing.T) {
+	l := newLifecycle(t, flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT, IDToken: "id-token"})
+	l.build = func(req FollowUpRequest) flows.Flow {
+		return &followUpFlow{fakeFlow: &fakeFlow{kind: flows.KindLogout,
+			plan:   []record.StepPlan{{ID: "logged-out", Title: "Check the redirect back"}},
+			script: []record.Step{{ID: "logged-out", Title: "Check the redirect back", Status: record.StatusDone}}},
+			given: req.Tokens, hasToken: true} // and no tokens after its step: the engine forgot them
+	}
+	l.press("t")
+	for l.m.follow.selected().Kind != flows.KindLogout {
+		l.press("down")
+	}
+	l.press("enter", "n")
+	if l.m.ledger.holds() || l.m.keys.FollowUps.Enabled() {
+		t.Error("after logout the session still holds tokens to follow up on")
+	}
+	if !strings.Contains(l.screen(), "esc the other follow-ups") {
+		t.Errorf("a finished follow-up does not say where esc goes:\n%s", l.screen())
+	}
+	l.press("T")
+	scr := l.screen()
+	if !strings.Contains(scr, "nothing usable") || !strings.Contains(scr, "forgotten by the client (Logout)") {
+		t.Errorf("the timeline does not show the tokens forgotten at logout:\n%s", scr)
+	}
+}
+
 func TestCountdown(t *testing.T) {
 	for _, c := range []struct {
 		d    time.Duration

@@ -173,7 +173,17 @@ func (l *ledger) observe(st record.Step, toks flows.Tokens, source string, follo
 	if len(got) > 0 {
 		l.event(now, false, "%s: new %s", source, strings.Join(got, ", "))
 	}
-	if l.holds() || toks.AccessToken != "" || toks.RefreshToken != "" || toks.IDToken != "" {
+	if follow != nil && l.holds() && toks == (flows.Tokens{}) && !st.Failed() {
+		// The engine dropped every token: the client forgot them (logout).
+		for i := range l.tokens {
+			if l.tokens[i].state == tokenLive {
+				l.tokens[i].state = tokenReplaced
+				l.tokens[i].why = "forgotten by the client (" + source + "); the provider may still honour it until it expires"
+			}
+		}
+		l.event(now, false, "%s: the client forgot its tokens; run a flow again (esc, esc) for new ones", source)
+	}
+	if follow != nil || toks != (flows.Tokens{}) {
 		l.current = toks
 	}
 	if follow == nil {
