@@ -93,3 +93,16 @@ func TestPresentLayout(t *testing.T) {
 		t.Error("the presenter's text colour is the normal one")
 	}
 }
+
+func TestPresentMouseBelowTheBanner(t *testing.T) {
+	h := presentHarness(t, true)
+	h.size(120, 40)
+	walkTo(h, 7)
+	// Row 1 of the body is the banner; row bannerLines+2 is inside the steps list.
+	if p, ok := h.m.walk.paneAt(2, bannerLines+2); !ok || p != paneSteps {
+		t.Errorf("paneAt under the banner = %v, %v; want the steps list", p, ok)
+	}
+	if _, ok := h.m.walk.paneAt(2, 1); ok {
+		t.Error("the banner is taken for a pane")
+	}
+}

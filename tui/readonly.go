@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"charm.land/bubbles/v2/key"
+	"github.com/oauthx/oauthx/flows/record"
 )
 
 // walkMode is how a walkthrough was opened: a live flow, a recorded one
@@ -131,4 +132,14 @@ func (m Model) replayHeader(st Styles) []string {
 		out = append(out, st.HeaderDim.Render("against "+sanitize(r.Provider)))
 	}
 	return out
+}
+
+// shownRecords are the records as of the selected step when the person stepped back
+// to it (a replay, the presenter, a lesson): the Tokens pane then shows the tokens
+// the flow held at that step, not those it got later.
+func (w walk) shownRecords() []record.Step {
+	if w.stepping() && w.viewingEarlier() && w.sel >= 0 && w.sel < len(w.snap.records) {
+		return w.snap.records[:w.sel+1]
+	}
+	return w.snap.records
 }

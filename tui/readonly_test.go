@@ -115,3 +115,22 @@ func TestLiveFlowHasNoStepBack(t *testing.T) {
 		t.Fatalf("b stepped back in a live flow: sel %d", h.m.walk.sel)
 	}
 }
+
+func TestSteppingBackShowsTheTokensHeldThen(t *testing.T) {
+	h := replayHarness(t, nil)
+	walkTo(h, 7)
+	if got := len(tokensOf(h.m.walk.shownRecords())); got != 3 {
+		t.Fatalf("tokens at the end = %d, want 3", got)
+	}
+	h.press("b", "b", "b") // step 4: before the token request
+	if got := len(tokensOf(h.m.walk.shownRecords())); got != 0 {
+		t.Errorf("tokens shown at step 4 = %d, want none yet", got)
+	}
+	if scr := h.screen(); strings.Contains(scr, "Tokens (3)") {
+		t.Errorf("the Tokens tab counts tokens the flow got later:\n%s", scr)
+	}
+	h.press("n", "n") // step 6: the token response
+	if got := len(tokensOf(h.m.walk.shownRecords())); got != 3 {
+		t.Errorf("tokens at step 6 = %d, want 3", got)
+	}
+}
