@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/record"
 )
@@ -195,11 +196,11 @@ func (m lessonMenu) introView(st Styles, w int) string {
 	d.blank()
 	d.text(st.Bold, "", "What the lesson does")
 	for _, s := range l.Setup {
-		d.text(st.Plain, "  · ", s)
+		bullet(d, st.Plain, s)
 	}
-	d.text(st.Plain, "  · ", "expected: "+l.Expect)
+	bullet(d, st.Plain, "expected: "+l.Expect)
 	if l.Contrast != "" {
-		d.text(st.Plain, "  · ", "then the contrast: "+l.Contrast)
+		bullet(d, st.Plain, "then the contrast: "+l.Contrast)
 	}
 	d.blank()
 	d.text(st.Key, "", "enter starts the lesson · esc back to the list")
@@ -441,7 +442,22 @@ func (w walk) lessonStep() walk {
 		w.status, w.statusErr = "contrast: "+ls.Contrast.Summary, !ls.Contrast.OK
 	}
 	if w.snap.done {
+		if ls.Verdict != nil {
+			w.status, w.statusErr = "lesson complete: "+ls.Verdict.Summary, !ls.Verdict.OK
+		}
 		w.focusPane(paneRequest) // the verdicts and the defence
 	}
 	return w
+}
+
+// bullet adds a list item: "  · " before its first line, its other lines indented
+// under the text.
+func bullet(d *doc, sty lipgloss.Style, s string) {
+	for i, l := range wrapLines(sanitize(s), d.w-4) {
+		mark := "    "
+		if i == 0 {
+			mark = "  · "
+		}
+		d.line(mark + sty.Render(l))
+	}
 }

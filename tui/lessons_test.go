@@ -113,7 +113,7 @@ func TestLessonMenuToVerdict(t *testing.T) {
 	}
 	scr = h.screen()
 	for _, want := range []string{"THE DEFENCE CAUGHT THE ATTACK", "check: state", "The defence: the client's state check",
-		"RFC 6749 §10.12, Cross-Site Request Forgery", "The client MUST implement CSRF protection", "lesson: caught by the client's state check"} {
+		"RFC 6749 §10.12, Cross-Site Request Forgery", "The client MUST implement CSRF protection", "lesson complete: caught by the client's state check"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("the end of the lesson does not show %q:\n%s", want, scr)
 		}

@@ -182,3 +182,38 @@ func mustOpen(t *testing.T, path string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// TestWorkshopFlagErrors: the new flags refuse what they cannot do, before any
+// terminal is touched.
+func TestWorkshopFlagErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		run  func(stdout, stderr *strings.Builder) int
+		want string
+	}{
+		{"unknown lesson", func(o, e *strings.Builder) int {
+			return runTUI([]string{"--lesson", "nope"}, strings.NewReader(""), o, e)
+		}, `no lesson "nope"`},
+		{"flow and lesson", func(o, e *strings.Builder) int {
+			return runTUI([]string{"--lesson", "mix-up", "--flow", "pkce"}, strings.NewReader(""), o, e)
+		}, "one at a time"},
+		{"lesson --tui --json", func(o, e *strings.Builder) int {
+			return lessonMain(context.Background(), []string{"mix-up", "--tui", "--json"}, o, e)
+		}, "for the headless run, not --tui"},
+		{"replay --present --print", func(o, e *strings.Builder) int {
+			return realMain([]string{"replay", "--present", "--print", "x.json"}, strings.NewReader(""), o, e)
+		}, "--present opens the explorer"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			if code := c.run(&stdout, &stderr); code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("stderr = %q, want %q", stderr.String(), c.want)
+			}
+		})
+	}
+}
