@@ -3,6 +3,7 @@ package flows
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/oauthx/oauthx/flows/doctor"
 	"github.com/oauthx/oauthx/flows/httprec"
@@ -68,12 +70,7 @@ func ParseMetadata(body []byte) (*Metadata, error) {
 	}
 	var m Metadata
 	fields := m.fields()
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range metadataNames() {
 		raw, ok := members[name]
 		if !ok || string(raw) == "null" {
 			continue
@@ -87,6 +84,18 @@ func ParseMetadata(body []byte) (*Metadata, error) {
 	}
 	return &m, nil
 }
+
+// metadataNames are the member names of Metadata.fields, sorted (so problems are
+// reported in a stable order), computed once.
+var metadataNames = sync.OnceValue(func() []string {
+	var m Metadata
+	names := make([]string, 0, 64)
+	for name := range m.fields() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+})
 
 // fields maps each member name to the field it decodes into.
 func (m *Metadata) fields() map[string]any {
@@ -366,6 +375,45 @@ func runDiscovery(ctx context.Context, e *engine, b *builder) {
 	doctorChecks(b, issuer, fetched)
 }
 
+// doctorCache keeps the findings of doctor.Analyze per metadata document. The
+// analysis is a function of the issuer, the URL, the Content-Type and the bytes
+// only, and a front end runs flow after flow against the same provider (the TUI, a
+// workshop, `oauthx run --then`), so each distinct document is analysed once. The
+// cache is small and emptied when full; the slices in it are never modified.
+var doctorCache struct {
+	sync.Mutex
+	m map[[sha256.Size]byte][]doctor.Check
+}
+
+const doctorCacheSize = 64
+
+// analyzeMetadata is doctor.Analyze for a document without key set or client,
+// through doctorCache.
+func analyzeMetadata(in doctor.Input) []doctor.Check {
+	h := sha256.New()
+	for _, s := range []string{in.Issuer, in.MetadataURL, in.ContentType} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(in.Metadata)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	doctorCache.Lock()
+	found, ok := doctorCache.m[key]
+	doctorCache.Unlock()
+	if ok {
+		return found
+	}
+	checks := doctor.Analyze(in)
+	doctorCache.Lock()
+	if doctorCache.m == nil || len(doctorCache.m) >= doctorCacheSize {
+		doctorCache.m = make(map[[sha256.Size]byte][]doctor.Check, doctorCacheSize)
+	}
+	doctorCache.m[key] = checks
+	doctorCache.Unlock()
+	return checks
+}
+
 // doctorChecks runs the provider checks of flows/doctor on the document fetched and
 // reports the ones it rates as errors (spec violations), as warnings: they say what is
 // wrong with the provider, and the flow goes on to show whether it matters. The rest
@@ -375,7 +423,7 @@ func doctorChecks(b *builder, issuer string, doc *fetchedMetadata) {
 		return
 	}
 	var other int
-	for _, c := range doctor.Analyze(doctor.Input{Issuer: issuer, MetadataURL: doc.url, Metadata: doc.body, ContentType: doc.contentType}) {
+	for _, c := range analyzeMetadata(doctor.Input{Issuer: issuer, MetadataURL: doc.url, Metadata: doc.body, ContentType: doc.contentType}) {
 		switch {
 		case c.ID == "member-types" || c.ID == "issuer-match":
 			// the engine's own checks say these

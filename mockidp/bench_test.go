@@ -3,11 +3,13 @@ package mockidp
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -18,6 +20,13 @@ import (
 // default), i.e. BenchmarkSign/RS256 + BenchmarkSign/ES256.
 
 func benchServer(b *testing.B, cfg *Config) (*Server, *httptest.Server) {
+	srv, _, ts := benchServerConns(b, cfg)
+	return srv, ts
+}
+
+// benchServerConns also counts the TCP connections the server accepts, so a
+// benchmark can show that its client keeps them alive.
+func benchServerConns(b *testing.B, cfg *Config) (*Server, *atomic.Int64, *httptest.Server) {
 	srv, err := New(Options{KeyCacheDir: testKeyDir, Config: cfg})
 	if err != nil {
 		b.Fatal(err)
@@ -25,9 +34,16 @@ func benchServer(b *testing.B, cfg *Config) (*Server, *httptest.Server) {
 	if err := srv.WaitKeys(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	conns := new(atomic.Int64)
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
 	b.Cleanup(ts.Close)
-	return srv, ts
+	return srv, conns, ts
 }
 
 func BenchmarkClientCredentials(b *testing.B) {
@@ -60,7 +76,7 @@ func BenchmarkClientCredentials(b *testing.B) {
 // user agent and a public client make it: GET /authorize, GET /login,
 // POST /login, GET /consent, POST /consent, POST /token.
 func BenchmarkAuthCodePKCERound(b *testing.B) {
-	_, ts := benchServer(b, nil)
+	_, conns, ts := benchServerConns(b, nil)
 	base := ts.Client().Transport
 	authURL := ts.URL + "/authorize?" + url.Values{
 		"response_type": {"code"}, "client_id": {"native-app"}, "redirect_uri": {cb},
@@ -105,6 +121,7 @@ func BenchmarkAuthCodePKCERound(b *testing.B) {
 	}
 	b.ReportMetric(float64(sigs.Nanoseconds())/float64(b.N), "sig-ns/op")
 	b.ReportMetric(float64(rounds)/float64(sigs), "x-sigs")
+	b.ReportMetric(float64(conns.Load())/float64(b.N), "conns/op")
 }
 
 // benchHop makes one request and returns the Location header, or the body
