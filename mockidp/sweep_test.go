@@ -188,3 +188,37 @@ func TestSweepKeepsLiveRecords(t *testing.T) {
 		t.Errorf("introspection after a sweep: %d %v, want an active token", st, m)
 	}
 }
+
+// TestSweepDropsGraceUnderLoad: past storeSoftLimit records, the sweep forgets
+// what has expired at once instead of keeping it for a day.
+func TestSweepDropsGraceUnderLoad(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		records int
+		want    int // access records left after the sweep
+	}{
+		{"under the limit: a day of grace", 100, 100},
+		{"over the limit: no grace", storeSoftLimit + 100, 0},
+	} {
+		srv, err := New(Options{KeyCacheDir: testKeyDir, Now: func() time.Time { return fixedNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := srv.Now()
+		srv.mu.Lock()
+		for i := range tc.records {
+			// Expired a minute ago: within the day of grace.
+			srv.access[fmt.Sprint("at-", i)] = &accessRecord{grantID: "g", issuedAt: now.Add(-time.Hour - time.Minute), expiresAt: now.Add(-time.Minute)}
+		}
+		for srv.issued%sweepEvery != sweepEvery-1 {
+			srv.issued++
+		}
+		srv.noteInsertLocked() // the sweepEvery-th insertion
+		got := len(srv.access)
+		srv.mu.Unlock()
+		if got != tc.want {
+			t.Errorf("%s: %d access records left, want %d", tc.name, got, tc.want)
+		}
+	}
+}
