@@ -115,29 +115,65 @@ func (m providerMenu) View(st Styles, w, h int) string {
 	if m.profiles.editing {
 		return m.profiles.form.View(st, w)
 	}
-	d := newDoc(w)
+	d, _ := m.view(st, w, false)
+	if h > 0 && len(d.lines) > h {
+		// Too tall (80×24 with saved profiles): only the entry under the cursor keeps
+		// its details, and the list scrolls to keep it in sight.
+		var at int
+		d, at = m.view(st, w, true)
+		if len(d.lines) > h {
+			start := min(max(at-h/3, 0), len(d.lines)-h)
+			d.lines = d.lines[start : start+h]
+		}
+	}
+	return d.String()
+}
+
+// view lays the menu out; compact keeps the details of the entry under the cursor
+// only. at is the line of that entry.
+func (m providerMenu) view(st Styles, w int, compact bool) (d *doc, at int) {
+	d = newDoc(w)
 	d.text(st.Title, "", "Choose a provider")
 	d.blank()
 	for i, p := range m.providers {
+		selected := i == m.cursor && !m.form
 		mark, name := "  ", st.Bold.Render(sanitize(p.Name))
-		if i == m.cursor && !m.form {
+		if selected {
 			mark, name = st.Selected.Render("▸ "), st.Selected.Render(sanitize(p.Name))
+			at = len(d.lines)
 		}
 		d.line(mark + name + st.Muted.Render("  "+sanitize(p.Issuer)))
+		if compact && !selected {
+			if p.Problem != "" {
+				d.text(st.Fail, "    ", "✗ cannot be used as saved")
+			}
+			continue
+		}
 		if p.Description != "" {
 			d.text(st.Muted, "    ", p.Description)
 		}
-		for _, c := range p.Clients {
-			d.text(st.Muted, "    ", "client "+c.ID+": "+c.Description)
+		if compact && len(p.Clients) > 0 {
+			var ids []string
+			for _, c := range p.Clients {
+				ids = append(ids, c.ID)
+			}
+			d.text(st.Muted, "    ", "demo clients: "+strings.Join(ids, ", "))
+		} else {
+			for _, c := range p.Clients {
+				d.text(st.Muted, "    ", "client "+c.ID+": "+c.Description)
+			}
 		}
-		m.profiles.entryView(d, st, p, i == m.cursor && !m.form)
+		m.profiles.entryView(d, st, p, selected)
 	}
 	mark, name := "  ", st.Bold.Render("Another provider…")
 	if m.cursor == len(m.providers) {
 		mark, name = st.Selected.Render("▸ "), st.Selected.Render("Another provider…")
+		at = len(d.lines)
 	}
 	d.line(mark + name)
-	d.text(st.Muted, "    ", "an issuer URL with your client id and secret; flows start with discovery (OIDC Discovery §4, RFC 8414)")
+	if !compact || m.cursor == len(m.providers) {
+		d.text(st.Muted, "    ", "an issuer URL with your client id and secret; flows start with discovery (OIDC Discovery §4, RFC 8414)")
+	}
 	if m.form {
 		d.blank()
 		for _, in := range m.inputs {
@@ -146,12 +182,17 @@ func (m providerMenu) View(st Styles, w, h int) string {
 		d.blank()
 		d.text(st.Muted, "    ", "tab/↓ next field · enter on the last field continues · esc back")
 		d.text(st.Muted, "    ", "register the redirect URI http://127.0.0.1/callback (any port, RFC 8252 §7.3) with your provider")
+		at = len(d.lines) - 1
 	}
-	m.profiles.newEntryView(d, st, m.cursor == len(m.providers)+1)
+	if m.cursor == len(m.providers)+1 {
+		at = len(d.lines)
+	}
+	m.profiles.newEntryView(d, st, m.cursor == len(m.providers)+1, compact)
 	if m.err != "" {
 		d.text(st.Fail, "    ", m.err)
+		at = len(d.lines) - 1
 	}
-	return d.String()
+	return d, at
 }
 
 // flowMenu chooses the flow.

@@ -723,8 +723,11 @@ func (m providerMenu) updateProfiles(msg tea.Msg, km keyMap) (_ providerMenu, _ 
 		prov := m.providers[m.cursor]
 		switch {
 		case prov.Problem != "":
-			m.err = "profile " + prov.Profile + " cannot be used: " + prov.Problem
-			if p.store != nil {
+			m.err = prov.Name + " cannot be used: " + prov.Problem
+			if prov.Profile != "" {
+				m.err = "profile " + m.err
+			}
+			if p.store != nil && prov.Profile != "" {
 				m.err += " (e edits it)"
 			}
 			return m, nil, nil, true
@@ -802,7 +805,7 @@ func (p providerProfiles) entryView(d *doc, st Styles, prov Provider, selected b
 }
 
 // newEntryView adds "New profile…" and the last save's outcome.
-func (p providerProfiles) newEntryView(d *doc, st Styles, selected bool) {
+func (p providerProfiles) newEntryView(d *doc, st Styles, selected, compact bool) {
 	if p.store == nil {
 		return
 	}
@@ -811,7 +814,9 @@ func (p providerProfiles) newEntryView(d *doc, st Styles, selected bool) {
 		mark, name = st.Selected.Render("▸ "), st.Selected.Render("New profile…")
 	}
 	d.line(mark + name)
-	d.text(st.Muted, "    ", "save a provider to "+p.path+": issuer or endpoints, client, where its secret comes from, scopes")
+	if !compact || selected {
+		d.text(st.Muted, "    ", "save a provider to "+p.path+": issuer or endpoints, client, where its secret comes from, scopes")
+	}
 	if p.status != "" {
 		d.blank()
 		d.text(st.OK, "  ", p.status)

@@ -20,7 +20,6 @@ import (
 	"github.com/oauthx/oauthx/flows/callback"
 	"github.com/oauthx/oauthx/flows/lesson"
 	"github.com/oauthx/oauthx/flows/loopback"
-	"github.com/oauthx/oauthx/flows/provider"
 	"github.com/oauthx/oauthx/flows/useragent"
 	"github.com/oauthx/oauthx/mockidp"
 	"github.com/oauthx/oauthx/tui"
@@ -42,8 +41,10 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	theme := fs.String("theme", "auto", "colours for a dark or light terminal: auto, dark or light")
 	present := fs.Bool("present", false, "presenter mode for a projector: one pane at a time, big step titles, high contrast, b/n step back and forth")
 	lessonName := fs.String("lesson", "", "open this attack lesson at once (oauthx lesson lists them)")
+	profileName := fs.String("profile", "", "open the flow menu against the saved profile `NAME` (oauthx providers lists them)")
+	configPath := fs.String("config", "", "profiles file (default $OAUTHX_CONFIG, else the user config directory's oauthx/profiles.toml)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: oauthx [--flow NAME | --lesson NAME] [--present] [--user NAME] [--issuer URL --client-id ID [--client-secret-env VAR]]")
+		fmt.Fprintln(stderr, "Usage: oauthx [--flow NAME | --lesson NAME] [--present] [--user NAME] [--profile NAME | --issuer URL --client-id ID [--client-secret-env VAR]]")
 		fmt.Fprintln(stderr, "\nOpens the explorer against the bundled IdP (and any saved profiles). NO_COLOR drops colours;")
 		fmt.Fprintln(stderr, "OAUTHX_DEBUG=FILE (or 1 for oauthx-debug.log) writes a debug log.")
 		fmt.Fprintln(stderr)
@@ -93,6 +94,16 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *issuer != "" && *clientID == "" {
 		return usageErr("--issuer needs --client-id")
 	}
+	if *profileName != "" && *issuer != "" {
+		return usageErr("choose --profile or --issuer, not both")
+	}
+	if *profileName != "" {
+		// Checked before the terminal is taken over: a bad profile is an error that
+		// names it and the field, on a terminal left as it was.
+		if err := checkTUIProfile(*configPath, *profileName, stderr); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	secret := ""
 	if *secretEnv != "" {
 		if secret = os.Getenv(*secretEnv); secret == "" {
@@ -139,30 +150,26 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		providers = []tui.Provider{{Name: *issuer, Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
 			Description: "from the command line"}, bundled}
 	}
-	if ps, err := provider.LoadDefault(); err == nil && ps != nil {
-		for _, p := range ps.List() {
-			r, err := p.Resolve()
-			if err != nil {
-				continue
-			}
-			providers = append(providers, tui.Provider{Name: p.Name, Issuer: r.Issuer, Profile: p.Name,
-				Description: strings.TrimSpace("saved profile · client " + r.ClientID + " · secret: " + r.SecretSource + " " + p.Description)})
-		}
-		w.profiles = ps
-	}
+	// Saved profiles, broken ones listed with their problem; the store lets the
+	// provider screen create and edit them (tuiprofiles.go).
+	store, loadErr := newProfileStore(*configPath)
+	w.profiles = store
+	providers = moveFirst(append(providers, store.providers(loadErr)...), *profileName)
 
 	opts := tui.Options{
-		Providers:   providers,
-		NewFlow:     w.newFlow,
-		LoginAs:     func(u string) flows.Authorizer { return &useragent.Agent{Username: u} },
-		Browser:     w.browser,
-		Pasted:      callback.PastedURL,
-		Users:       users,
-		Faults:      faultController{w.idp},
-		InitialFlow: initial,
-		InitialUser: *user,
-		Dark:        dark,
-		NoColor:     os.Getenv("NO_COLOR") != "",
+		Providers:       providers,
+		NewFlow:         w.newFlow,
+		LoginAs:         func(u string) flows.Authorizer { return &useragent.Agent{Username: u} },
+		Browser:         w.browser,
+		Pasted:          callback.PastedURL,
+		Users:           users,
+		Faults:          faultController{w.idp},
+		InitialFlow:     initial,
+		InitialUser:     *user,
+		Profiles:        store,
+		InitialProvider: *profileName,
+		Dark:            dark,
+		NoColor:         os.Getenv("NO_COLOR") != "",
 	}
 	// The token lifecycle: follow-ups, the device flow's browser, the IdP's clock.
 	opts.FollowUp = w.followUp
@@ -203,10 +210,11 @@ type wiring struct {
 	idp      *mockidp.Server
 	hs       *http.Server
 	issuer   string
-	profiles *provider.Profiles
+	profiles *profileStore // tuiprofiles.go
 
 	mu       sync.Mutex
 	receiver *loopback.Receiver // bound for the current flow, before its request is built
+	polls    *pollFeed          // the current device flow's polling, followed live (tuilife.go)
 }
 
 func newWiring() (*wiring, error) {
@@ -256,7 +264,7 @@ func (w *wiring) flowConfig(choice tui.ProviderChoice, kind flows.Kind) (*flows.
 		cfg = bundledTUIDemo(kind)
 		cfg.Provider = flows.Provider{Name: "bundled IdP", Issuer: w.issuer}
 	case choice.Provider.Profile != "":
-		p, err := w.profiles.Lookup(choice.Provider.Profile)
+		p, err := w.profiles.lookup(choice.Provider.Profile)
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +273,10 @@ func (w *wiring) flowConfig(choice tui.ProviderChoice, kind flows.Kind) (*flows.
 			return nil, err
 		}
 		secret, err := p.Secret(nil, func(string) (string, error) {
-			return "", fmt.Errorf("profile %q asks for its secret at the prompt: use `oauthx run --profile`, or secret_env", p.Name)
+			if choice.ClientSecret == "" {
+				return "", fmt.Errorf("profile %q asks for its client secret, and none was typed in", p.Name)
+			}
+			return choice.ClientSecret, nil // typed in on the provider screen, for this flow
 		})
 		if err != nil {
 			return nil, err
@@ -308,7 +319,7 @@ func (w *wiring) startFlow(kind flows.Kind, cfg flows.Config) (flows.Flow, error
 			return nil, fmt.Errorf("loopback receiver: %w", err)
 		}
 	}
-	return flows.New(kind, cfg)
+	return w.build(kind, cfg)
 }
 
 // browser is the `o` key: the real browser, answering to the current flow's receiver.
