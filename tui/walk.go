@@ -309,6 +309,10 @@ func (w walk) send(auth flows.Authorizer, waiting bool) (walk, tea.Cmd) {
 	w.status, w.statusErr = "", false
 	if waiting {
 		w.status = "waiting for the browser: log in there (esc cancels)"
+		// The receiver may say where and how long it waits (loopback.Browser).
+		if ws, ok := auth.(interface{ WaitSummary() string }); ok && ws.WaitSummary() != "" {
+			w.status = "waiting for the browser (esc cancels): " + ws.WaitSummary()
+		}
 	}
 	return w, tea.Batch(runStep(ctx, w.run, w.flow, in), w.spin.Tick)
 }

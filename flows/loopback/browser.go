@@ -221,3 +221,17 @@ func (b *Browser) Authorize(ctx context.Context, req flows.AuthorizeRequest) (fl
 
 // errPasted ends the receiver's wait when a pasted URL answered instead.
 var errPasted = errors.New("the redirect URL was pasted back")
+
+// WaitSummary says in a few words where the response is expected and how long the
+// wait lasts, for a status line: "http://127.0.0.1:8765/callback, times out in 5m".
+// It is "" when the receiver is bound only at Authorize (Receiver nil).
+func (b *Browser) WaitSummary() string {
+	if b.Receiver == nil {
+		return ""
+	}
+	timeout := b.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return b.Receiver.RedirectURI() + ", times out in " + shortDuration(timeout)
+}

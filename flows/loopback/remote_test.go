@@ -336,3 +336,17 @@ func TestWaitingLine(t *testing.T) {
 		}
 	}
 }
+
+func TestBrowserWaitSummary(t *testing.T) {
+	t.Parallel()
+	if got := (&Browser{}).WaitSummary(); got != "" {
+		t.Errorf("no receiver yet: %q", got)
+	}
+	r := newReceiver(t)
+	if got, want := (&Browser{Receiver: r, Timeout: 90 * time.Second}).WaitSummary(), r.RedirectURI()+", times out in 1m30s"; got != want {
+		t.Errorf("WaitSummary = %q, want %q", got, want)
+	}
+	if got := (&Browser{Receiver: r}).WaitSummary(); !strings.HasSuffix(got, "times out in 5m") {
+		t.Errorf("default timeout: %q", got)
+	}
+}
