@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,5 +158,99 @@ func TestMetadataAdvertisesWhatWorks(t *testing.T) {
 	// The reverse: introspection does not list none, and indeed refuses it.
 	if st, _, _ := d.post("/introspect", url.Values{"client_id": {"native-app"}, "token": {"x"}}, "", ""); st != http.StatusUnauthorized {
 		t.Errorf("introspection with none: %d, want 401", st)
+	}
+}
+
+// TestMetadataResponseTypesAndModes: every advertised response_type works in
+// every advertised response_mode and returns what its name promises, except
+// that query is refused for types that return tokens (Multiple Response Types
+// §5). Every advertised code_challenge_method and prompt value is accepted.
+func TestMetadataResponseTypesAndModes(t *testing.T) {
+	t.Parallel()
+	cfg := &Config{Clients: []Client{{ID: "every-type", Secret: "every-type-secret", RedirectURIs: []string{"http://127.0.0.1/callback"},
+		GrantTypes: []string{GrantAuthorizationCode, GrantImplicit}, ResponseTypes: knownResponseTypes}}}
+	d := newIDP(t, Options{Config: cfg})
+	resp, err := http.Get(d.iss + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md struct {
+		ResponseTypes []string `json:"response_types_supported"`
+		ResponseModes []string `json:"response_modes_supported"`
+		PKCEMethods   []string `json:"code_challenge_methods_supported"`
+		Prompts       []string `json:"prompt_values_supported"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&md); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(md.ResponseTypes) == 0 || len(md.ResponseModes) == 0 || len(md.PKCEMethods) == 0 || len(md.Prompts) == 0 {
+		t.Fatalf("metadata lacks a list: %+v", md)
+	}
+	authURL := func(extra url.Values) string {
+		q := url.Values{"client_id": {"every-type"}, "redirect_uri": {cb}, "scope": {"openid profile"},
+			"state": {"st"}, "nonce": {"nn"}}
+		for k, v := range extra {
+			q[k] = v
+		}
+		return d.iss + "/authorize?" + q.Encode()
+	}
+	c := browser(t)
+	first := true
+	login := func() string {
+		if first {
+			first = false
+			return "alice"
+		}
+		return ""
+	}
+	combos := 0
+	for _, rt := range md.ResponseTypes {
+		for _, rm := range md.ResponseModes {
+			combos++
+			res := browse(t, c, authURL(url.Values{"response_type": {rt}, "response_mode": {rm}}), cb, login(), "allow")
+			if rm == "query" && rt != "code" {
+				if res.params.Get("error") != "invalid_request" {
+					t.Errorf("%s in query: %v, want invalid_request", rt, res.params)
+				}
+				continue
+			}
+			if res.mode != rm {
+				t.Errorf("%s with response_mode=%s came back by %s", rt, rm, res.mode)
+			}
+			if e := res.params.Get("error"); e != "" {
+				t.Errorf("%s / %s: error %s: %s", rt, rm, e, res.params.Get("error_description"))
+				continue
+			}
+			for _, part := range strings.Fields(rt) {
+				name := map[string]string{"code": "code", "token": "access_token", "id_token": "id_token"}[part]
+				if res.params.Get(name) == "" {
+					t.Errorf("%s / %s: no %s in %v", rt, rm, name, res.params)
+				}
+			}
+			if res.params.Get("iss") != d.iss || res.params.Get("state") != "st" {
+				t.Errorf("%s / %s: iss or state missing: %v", rt, rm, res.params)
+			}
+		}
+	}
+	t.Logf("%d response type and mode combinations checked", combos)
+	for _, m := range md.PKCEMethods {
+		challenge := rfcChallenge
+		if m == "plain" {
+			challenge = rfcVerifier
+		}
+		res := browse(t, c, authURL(url.Values{"response_type": {"code"}, "code_challenge": {challenge}, "code_challenge_method": {m}}), cb, "", "allow")
+		if res.params.Get("code") == "" {
+			t.Errorf("code_challenge_method %s: %v", m, res.params)
+		}
+	}
+	for _, p := range md.Prompts {
+		if p == "login" || p == "select_account" {
+			continue // these show the login page again; other tests walk them
+		}
+		res := browse(t, c, authURL(url.Values{"response_type": {"code"}, "prompt": {p}}), cb, "", "allow")
+		if res.params.Get("code") == "" {
+			t.Errorf("prompt=%s with a session and consent: %v", p, res.params)
+		}
 	}
 }
