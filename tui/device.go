@@ -1,6 +1,10 @@
 package tui
 
 import (
+	"context"
+	"strconv"
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/record"
@@ -91,6 +95,7 @@ func (w walk) pollingBox(d *doc, st Styles) {
 	if a, ok := w.artifact("expires_in"); ok && a.Note != "" {
 		d.text(st.Muted, "", a.Note)
 	}
+	w.pollLog(d, st)
 	w.approveBox(d, st)
 }
 
@@ -132,4 +137,125 @@ func qrArtifact(r record.Step, a record.Artifact, dark bool) string {
 		}
 	}
 	return a.Value
+}
+
+// DeviceWait is one pause of the device flow's polling (RFC 8628 §3.4, §3.5): the
+// polls made so far were answered "not yet" (authorization_pending or slow_down)
+// and the next one comes after Wait.
+type DeviceWait struct {
+	// Poll is the number of polls made so far.
+	Poll int
+	// Wait is the pause before the next poll: the interval, 5 s longer after each
+	// slow_down.
+	Wait time.Duration
+	// At is when the pause began, by the client's clock.
+	At time.Time
+}
+
+// DevicePoller is implemented by a device flow that reports its polling pauses as
+// they happen (the wiring wraps the engine's Config.Sleep), so the polling can be
+// followed live; the poll step's record still holds every exchange. The channel is
+// closed when the flow is replaced.
+type DevicePoller interface {
+	DeviceWaits() <-chan DeviceWait
+}
+
+// deviceWatch is what the walkthrough knows of the polling in progress.
+type deviceWatch struct {
+	watching bool
+	cancel   context.CancelFunc
+	waits    []DeviceWait
+}
+
+// deviceWaitMsg carries one pause of the polling of run.
+type deviceWaitMsg struct {
+	run  int
+	wait DeviceWait
+}
+
+// waitForPoll waits, in a command, for the next pause of the polling.
+func waitForPoll(ctx context.Context, run int, ch <-chan DeviceWait) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case w, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			return deviceWaitMsg{run: run, wait: w}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// watchPolls starts following the polling when it has just begun, and stops when it
+// has ended; cmd is what Update returns otherwise.
+func (m *Model) watchPolls(cmd tea.Cmd) tea.Cmd {
+	if !m.hasWalk {
+		return cmd
+	}
+	w := &m.walk
+	switch {
+	case w.polling() && !w.dev.watching:
+		p, ok := w.flow.(DevicePoller)
+		if !ok {
+			return cmd
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		w.dev = deviceWatch{watching: true, cancel: cancel}
+		return tea.Batch(cmd, waitForPoll(ctx, w.run, p.DeviceWaits()))
+	case !w.polling() && w.dev.watching:
+		w.dev.cancel()
+		w.dev.watching, w.dev.cancel = false, nil
+	}
+	return cmd
+}
+
+// devicePolled takes one pause of the polling and waits for the next.
+func (m *Model) devicePolled(msg deviceWaitMsg) (tea.Cmd, bool) {
+	w := &m.walk
+	if !m.hasWalk || msg.run != w.run || !w.dev.watching {
+		return nil, false
+	}
+	w.dev.waits = append(w.dev.waits, msg.wait)
+	if n := len(w.dev.waits); n > 50 {
+		w.dev.waits = w.dev.waits[n-50:]
+	}
+	p, ok := w.flow.(DevicePoller)
+	if !ok {
+		return nil, true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.dev.cancel()
+	w.dev.cancel = cancel
+	return waitForPoll(ctx, w.run, p.DeviceWaits()), true
+}
+
+// pollLog draws the pauses of the polling so far: which poll, what it means for the
+// interval, when the next one goes.
+func (w walk) pollLog(d *doc, st Styles) {
+	if len(w.dev.waits) == 0 {
+		return
+	}
+	d.blank()
+	prev := time.Duration(0)
+	if a, ok := w.artifact("interval"); ok {
+		if n, err := strconv.Atoi(a.Value); err == nil {
+			prev = time.Duration(n) * time.Second
+		}
+	}
+	start := max(len(w.dev.waits)-6, 0)
+	for i, p := range w.dev.waits {
+		grew := prev > 0 && p.Wait > prev
+		prev = p.Wait
+		if i < start {
+			continue
+		}
+		line := "poll " + itoa(p.Poll) + ": not approved yet · next in " + p.Wait.String() + " (at " + p.At.Add(p.Wait).UTC().Format("15:04:05") + ")"
+		if grew {
+			d.text(st.Warn, "", line+" · slow_down: the interval grew by 5 s")
+			continue
+		}
+		d.text(st.Muted, "", line)
+	}
 }

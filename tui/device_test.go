@@ -53,9 +53,9 @@ func TestDeviceQRFollowsTheBackground(t *testing.T) {
 	for _, dark := range []bool{true, false} {
 		h := newHarness(t, dark, func(o *Options) { o.InitialFlow = flows.KindDevice })
 		h.script = deviceScript
-		h.press("s")
+		h.patient("s")
 		h.size(120, 40)
-		h.press("n") // the device code: the approve step is next
+		h.patient("n") // the device code: the approve step is next
 		scr := h.screen()
 		for _, want := range []string{"WDJB-MJHT", "http://127.0.0.1:9999/device", deviceURI} {
 			if !strings.Contains(scr, want) {
@@ -80,16 +80,16 @@ func TestDeviceQRFollowsTheBackground(t *testing.T) {
 func TestDeviceQRTooNarrowSaysSo(t *testing.T) {
 	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice })
 	h.script = deviceScript
-	h.press("s")
+	h.patient("s")
 	h.size(32, 60)
-	h.press("n")
+	h.patient("n")
 	h.m.walk.focusPane(paneRequest)
 	h.run(h.send(nil))
 	for range 30 {
 		if strings.Contains(h.screen(), "widen the terminal") {
 			return
 		}
-		h.press("down")
+		h.patient("down")
 	}
 	t.Errorf("a QR code too wide for the pane is not explained:\n%s", h.screen())
 }
@@ -112,13 +112,13 @@ func TestDeviceApproveInBrowserThenPolls(t *testing.T) {
 	op := &opener{}
 	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = op.open })
 	h.script = deviceScript
-	h.press("s")
+	h.patient("s")
 	h.size(100, 30)
-	h.press("n")
+	h.patient("n")
 	if !h.m.keys.Browser.Enabled() || !strings.Contains(h.screen(), "o approve in browser") {
 		t.Fatalf("o is not offered at the approve step:\n%s", h.screen())
 	}
-	h.press("o")
+	h.patient("o")
 	if len(op.urls) != 1 || op.urls[0] != deviceURI {
 		t.Errorf("the browser opened %q, want the complete verification URI", op.urls)
 	}
@@ -139,9 +139,9 @@ func TestDeviceBrowserFailureStillPolls(t *testing.T) {
 	op := &opener{err: errors.New("no browser here")}
 	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = op.open })
 	h.script = deviceScript
-	h.press("s")
+	h.patient("s")
 	h.size(100, 30)
-	h.press("n")
+	h.patient("n")
 	cmd := h.send(keyPress("o"))
 	msgs := collect(cmd)
 	var opened *urlOpenedMsg
@@ -184,7 +184,7 @@ func TestQuitWhilePollingCancelsThePoll(t *testing.T) {
 		o.NewFlow = func(ProviderChoice, flows.Kind) (flows.Flow, error) { return bf, nil }
 	})
 	h.size(100, 30)
-	h.press("n", "n") // device code, approve here
+	h.patient("n", "n") // device code, approve here
 	cmd := h.send(keyPress("n"))
 	if !h.m.walk.polling() {
 		t.Fatal("not polling")
@@ -202,5 +202,69 @@ func TestQuitWhilePollingCancelsThePoll(t *testing.T) {
 	case <-bf.cancelled: // q cancelled the poll's context
 	case <-time.After(10 * time.Second):
 		t.Fatal("q did not cancel the poll")
+	}
+}
+
+// pollerFlow is a blocking device flow that reports its polling pauses.
+type pollerFlow struct {
+	*blockingFlow
+	ch chan DeviceWait
+}
+
+func (p *pollerFlow) DeviceWaits() <-chan DeviceWait { return p.ch }
+
+func TestDevicePollingIsFollowedLive(t *testing.T) {
+	pf := &pollerFlow{blockingFlow: &blockingFlow{fakeFlow: deviceScript(), started: make(chan struct{}), cancelled: make(chan struct{})},
+		ch: make(chan DeviceWait, 4)}
+	h := newHarness(t, true, func(o *Options) {
+		o.InitialFlow = flows.KindDevice
+		o.NewFlow = func(ProviderChoice, flows.Kind) (flows.Flow, error) { return pf, nil }
+	})
+	h.size(120, 40)
+	h.patient("n", "n")
+	cmd := h.send(keyPress("n"))
+	if !h.m.walk.polling() || !h.m.walk.dev.watching {
+		t.Fatal("the polling is not followed")
+	}
+	go collect(cmd)
+	<-pf.started
+	run := h.m.walk.run
+	at := testNow
+	h.run(h.send(deviceWaitMsg{run: run, wait: DeviceWait{Poll: 1, Wait: 5 * time.Second, At: at}}))
+	h.run(h.send(deviceWaitMsg{run: run, wait: DeviceWait{Poll: 2, Wait: 10 * time.Second, At: at.Add(5 * time.Second)}}))
+	h.run(h.send(deviceWaitMsg{run: run + 1, wait: DeviceWait{Poll: 9, Wait: time.Second, At: at}})) // another flow's
+	scr := h.screen()
+	for _, want := range []string{"poll 1: not approved yet · next in 5s (at 10:00:05)", "poll 2: not approved yet · next in 10s (at 10:00:15) · slow_down"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the polling log lacks %q:\n%s", want, scr)
+		}
+	}
+	if strings.Contains(scr, "poll 9") {
+		t.Error("a pause of another flow's polling is shown")
+	}
+	// esc cancels the poll: its result ends the watch.
+	h.patient("esc")
+	<-pf.cancelled
+	h.run(h.send(stepMsg{run: run, step: record.Step{ID: "poll", Status: record.StatusFailed,
+		Error: &record.Error{Kind: record.ErrCanceled, Message: "cancelled"}}, snap: snapshotOf(pf)}))
+	if h.m.walk.polling() || h.m.walk.dev.watching {
+		t.Error("the watch goes on after the polling ended")
+	}
+}
+
+func TestWaitForPoll(t *testing.T) {
+	ch := make(chan DeviceWait, 1)
+	ch <- DeviceWait{Poll: 1, Wait: time.Second}
+	if msg, ok := waitForPoll(context.Background(), 7, ch)().(deviceWaitMsg); !ok || msg.run != 7 || msg.wait.Poll != 1 {
+		t.Errorf("got %#v", msg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if msg := waitForPoll(ctx, 7, ch)(); msg != nil {
+		t.Errorf("a cancelled wait returned %#v", msg)
+	}
+	close(ch)
+	if msg := waitForPoll(context.Background(), 7, ch)(); msg != nil {
+		t.Errorf("a closed feed returned %#v", msg)
 	}
 }

@@ -25,7 +25,7 @@ func lifecycleScenarios() []struct {
 		{"life_followups", func(t testing.TB, dark bool, w, h int) *harness {
 			l := newLifecycleTheme(t, held, dark)
 			l.size(w, h)
-			l.press("t", "down")
+			l.patient("t", "down")
 			return l.harness
 		}},
 		{"life_timeline", func(t testing.TB, dark bool, w, h int) *harness {
@@ -34,17 +34,17 @@ func lifecycleScenarios() []struct {
 				return refreshScript(req.Tokens, "at-after-refresh", "rt-after-refresh", testNow.Add(time.Hour+30*time.Minute))
 			}
 			l.size(w, h)
-			l.press("+") // nothing: + is only on the faults screen and the timeline
-			l.press("t", "down", "enter", "n", "n", "T", "+")
+			l.patient("+") // nothing: + is only on the faults screen and the timeline
+			l.patient("t", "down", "enter", "n", "n", "T", "+")
 			l.tick(15 * time.Second)
 			return l.harness
 		}},
 		{"life_device", func(t testing.TB, dark bool, w, h int) *harness {
 			hh := newHarness(t, dark, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = func(string) error { return nil } })
 			hh.script = deviceScript
-			hh.press("s")
+			hh.patient("s")
 			hh.size(w, h)
-			hh.press("n", "tab")
+			hh.patient("n", "tab")
 			return hh
 		}},
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/record"
 )
@@ -102,7 +104,9 @@ func newLifecycle(t testing.TB, toks flows.Tokens) *lifecycleHarness {
 		return l.fault.advanced
 	}
 	l.size(100, 30)
-	walkTo(l.harness, 7)
+	for range 7 {
+		l.patient("n")
+	}
 	if !l.m.walk.snap.done {
 		t.Fatal("the flow did not finish")
 	}
@@ -141,7 +145,7 @@ func TestFollowUpMenuRunsRefreshAndShowsTheChain(t *testing.T) {
 	if !strings.Contains(l.screen(), "t follow-ups") {
 		t.Errorf("the help line does not offer the follow-ups:\n%s", l.screen())
 	}
-	l.press("t")
+	l.patient("t")
 	if l.m.screen != screenFollowUps {
 		t.Fatalf("t opened screen %v", l.m.screen)
 	}
@@ -160,9 +164,9 @@ func TestFollowUpMenuRunsRefreshAndShowsTheChain(t *testing.T) {
 	}
 	// Down to Refresh (after Call an API), and run it.
 	for l.m.follow.selected().Kind != flows.KindRefresh {
-		l.press("down")
+		l.patient("down")
 	}
-	l.press("enter")
+	l.patient("enter")
 	if len(l.reqs) != 1 {
 		t.Fatalf("FollowUp called %d times", len(l.reqs))
 	}
@@ -181,7 +185,7 @@ func TestFollowUpMenuRunsRefreshAndShowsTheChain(t *testing.T) {
 		t.Errorf("after the refresh the session holds refresh token %q, want the new one", got)
 	}
 	// The timeline shows the chain: the old one spent, the new one current.
-	l.press("T")
+	l.patient("T")
 	if l.m.screen != screenTimeline {
 		t.Fatalf("T opened screen %v", l.m.screen)
 	}
@@ -194,11 +198,11 @@ func TestFollowUpMenuRunsRefreshAndShowsTheChain(t *testing.T) {
 		t.Errorf("the timeline does not say the old refresh token is dead:\n%s", scr)
 	}
 	// esc back to the refresh, esc again to the follow-ups: to run another.
-	l.press("esc")
+	l.patient("esc")
 	if l.m.screen != screenWalk {
 		t.Fatalf("esc from the timeline went to %v", l.m.screen)
 	}
-	l.press("esc")
+	l.patient("esc")
 	if l.m.screen != screenFollowUps {
 		t.Errorf("esc from a follow-up went to %v, want the follow-ups", l.m.screen)
 	}
@@ -206,7 +210,7 @@ func TestFollowUpMenuRunsRefreshAndShowsTheChain(t *testing.T) {
 	l.build = func(req FollowUpRequest) flows.Flow {
 		return refreshScript(req.Tokens, "at-3", "rt-3", testNow.Add(3*time.Hour))
 	}
-	l.press("enter")
+	l.patient("enter")
 	if n := len(l.reqs); n != 2 || l.reqs[1].Tokens.RefreshToken != newRT {
 		t.Errorf("the second follow-up got %+v, want the rotated refresh token", l.reqs[n-1].Tokens)
 	}
@@ -214,15 +218,15 @@ func TestFollowUpMenuRunsRefreshAndShowsTheChain(t *testing.T) {
 
 func TestFollowUpsNeedTheTokensTheyUse(t *testing.T) {
 	l := newLifecycle(t, flows.Tokens{AccessToken: heldAT}) // no refresh token, no ID token
-	l.press("t")
+	l.patient("t")
 	scr := l.screen()
 	if !strings.Contains(scr, "no refresh token") || !strings.Contains(scr, "no ID token") {
 		t.Errorf("the menu does not say why refresh and logout cannot run:\n%s", scr)
 	}
 	for l.m.follow.selected().Kind != flows.KindRefresh {
-		l.press("down")
+		l.patient("down")
 	}
-	l.press("enter")
+	l.patient("enter")
 	if len(l.reqs) != 0 || l.m.screen != screenFollowUps {
 		t.Errorf("a refresh without a refresh token was started (%d requests)", len(l.reqs))
 	}
@@ -231,22 +235,22 @@ func TestFollowUpsNeedTheTokensTheyUse(t *testing.T) {
 	}
 	// Introspect and revoke work on the token chosen with ←/→.
 	for l.m.follow.selected().Kind != flows.KindIntrospect {
-		l.press("down")
+		l.patient("down")
 	}
-	l.press("right")
+	l.patient("right")
 	if l.m.follow.token != flows.TokenRefresh {
 		t.Fatalf("→ chose %q", l.m.follow.token)
 	}
 	if !strings.Contains(l.screen(), "no refresh token held") {
 		t.Errorf("introspecting the absent refresh token is not refused:\n%s", l.screen())
 	}
-	l.press("left")
+	l.patient("left")
 	l.build = func(req FollowUpRequest) flows.Flow {
 		return &followUpFlow{fakeFlow: &fakeFlow{kind: flows.KindIntrospect,
 			plan:   []record.StepPlan{{ID: "introspect", Title: "Introspect the access token", Sends: true}},
 			script: []record.Step{{ID: "introspect", Title: "Introspect the access token", Status: record.StatusDone}}}, given: req.Tokens}
 	}
-	l.press("enter")
+	l.patient("enter")
 	if len(l.reqs) != 1 || l.reqs[0].Kind != flows.KindIntrospect || l.reqs[0].Token != flows.TokenAccess {
 		t.Errorf("introspect request = %+v", l.reqs)
 	}
@@ -254,14 +258,14 @@ func TestFollowUpsNeedTheTokensTheyUse(t *testing.T) {
 
 func TestCallAPIAsksForTheURL(t *testing.T) {
 	l := newLifecycle(t, flows.Tokens{AccessToken: heldAT})
-	l.press("t")
+	l.patient("t")
 	if l.m.follow.selected().Kind != flows.KindCallAPI {
 		t.Fatalf("the menu starts on %q", l.m.follow.selected().Kind)
 	}
 	if !strings.Contains(l.screen(), "http://127.0.0.1:9999/api/me") {
 		t.Errorf("the bundled IdP's demo API is not the default URL:\n%s", l.screen())
 	}
-	l.press("enter")
+	l.patient("enter")
 	if !l.m.follow.typing || !l.m.typing() {
 		t.Fatal("enter on Call an API does not edit the URL")
 	}
@@ -274,7 +278,7 @@ func TestCallAPIAsksForTheURL(t *testing.T) {
 			plan:   []record.StepPlan{{ID: "call-api", Title: "Call the API", Sends: true}},
 			script: []record.Step{{ID: "call-api", Title: "Call the API", Status: record.StatusDone}}}, given: req.Tokens}
 	}
-	l.press("enter")
+	l.patient("enter")
 	if len(l.reqs) != 1 {
 		t.Fatalf("FollowUp called %d times; status %q, url %q", len(l.reqs), l.m.status, l.m.follow.url.Value())
 	}
@@ -287,7 +291,7 @@ func TestTimelineTicksAndFollowsTheIdPClock(t *testing.T) {
 	// The access token expires in an hour by the engine's count (opaque: expires_in).
 	held := flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT, Expiry: testNow.Add(time.Hour)}
 	l := newLifecycle(t, held)
-	l.press("T")
+	l.patient("T")
 	cmd := l.send(keyPress("T")) // closes
 	if cmd != nil || l.m.screen != screenWalk {
 		t.Fatalf("T again did not close the timeline")
@@ -312,7 +316,7 @@ func TestTimelineTicksAndFollowsTheIdPClock(t *testing.T) {
 	if !l.m.keys.Advance.Enabled() {
 		t.Fatal("+ is not offered on the timeline of the bundled IdP")
 	}
-	l.press("+")
+	l.patient("+")
 	if l.fault.advanced != time.Hour {
 		t.Fatalf("the IdP clock moved %s", l.fault.advanced)
 	}
@@ -325,7 +329,7 @@ func TestTimelineTicksAndFollowsTheIdPClock(t *testing.T) {
 	}
 	// Leaving the timeline stops the ticks.
 	gen := l.m.timeline.gen
-	l.press("esc")
+	l.patient("esc")
 	if cmd := l.send(timelineTickMsg{gen: gen}); cmd != nil {
 		t.Error("the timeline keeps ticking after it was left")
 	}
@@ -353,18 +357,18 @@ func TestTimelineMarksRevokedAndUnsupported(t *testing.T) {
 					Explanation: "Ask the provider.\n\nSkipped: the provider advertises no introspection_endpoint"}}}, given: req.Tokens}
 		}
 	}
-	l.press("t")
+	l.patient("t")
 	for l.m.follow.selected().Kind != flows.KindIntrospect {
-		l.press("down")
+		l.patient("down")
 	}
-	l.press("enter", "n", "esc")
+	l.patient("enter", "n", "esc")
 	if !strings.Contains(l.screen(), "not offered by this provider: the provider advertises no introspection_endpoint") {
 		t.Errorf("the menu does not say introspection is not offered:\n%s", l.screen())
 	}
 	for l.m.follow.selected().Kind != flows.KindRevoke {
-		l.press("down")
+		l.patient("down")
 	}
-	l.press("enter", "n", "n", "T")
+	l.patient("enter", "n", "n", "T")
 	scr := l.screen()
 	if !strings.Contains(scr, "revoked (RFC 7009)") {
 		t.Errorf("the revoked access token is not shown dead:\n%s", scr)
@@ -386,18 +390,18 @@ func TestLogoutForgetsTheTokens(t *testing.T) {
 			script: []record.Step{{ID: "logged-out", Title: "Check the redirect back", Status: record.StatusDone}}},
 			given: req.Tokens, hasToken: true} // and no tokens after its step: the engine forgot them
 	}
-	l.press("t")
+	l.patient("t")
 	for l.m.follow.selected().Kind != flows.KindLogout {
-		l.press("down")
+		l.patient("down")
 	}
-	l.press("enter", "n")
+	l.patient("enter", "n")
 	if l.m.ledger.holds() || l.m.keys.FollowUps.Enabled() {
 		t.Error("after logout the session still holds tokens to follow up on")
 	}
 	if !strings.Contains(l.screen(), "esc the other follow-ups") {
 		t.Errorf("a finished follow-up does not say where esc goes:\n%s", l.screen())
 	}
-	l.press("T")
+	l.patient("T")
 	scr := l.screen()
 	if !strings.Contains(scr, "nothing usable") || !strings.Contains(scr, "forgotten by the client (Logout)") {
 		t.Errorf("the timeline does not show the tokens forgotten at logout:\n%s", scr)
@@ -427,12 +431,68 @@ func TestCountdown(t *testing.T) {
 func BenchmarkTimelineTick(b *testing.B) {
 	l := newLifecycle(b, flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT, IDToken: "id", Expiry: testNow.Add(time.Hour)})
 	l.size(120, 40)
-	l.press("T")
+	l.patient("T")
 	m := l.m
 	b.ReportAllocs()
 	for b.Loop() {
 		mm, _ := m.Update(timelineTickMsg{gen: m.timeline.gen})
 		m = mm.(Model)
 		_ = m.View()
+	}
+}
+
+// collectPatient is collect with time for a loaded machine: a command has up to
+// five seconds to answer (the spinner's and the timeline's ticks answer within one).
+// The harness's 90 ms can drop a step's result when the machine is busy.
+func collectPatient(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(5 * time.Second):
+		return nil
+	}
+	batch, ok := msg.(tea.BatchMsg)
+	if !ok {
+		return []tea.Msg{msg}
+	}
+	out := make([][]tea.Msg, len(batch))
+	var wg sync.WaitGroup
+	for i, c := range batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = collectPatient(c)
+		}()
+	}
+	wg.Wait()
+	var all []tea.Msg
+	for _, o := range out {
+		all = append(all, o...)
+	}
+	return all
+}
+
+// patient sends keys like press, waiting for what each starts as long as it takes
+// (ticks are not run again, so it ends).
+func (h *harness) patient(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.runPatient(h.send(keyPress(k)))
+	}
+}
+
+func (h *harness) runPatient(cmd tea.Cmd) {
+	h.t.Helper()
+	for _, msg := range collectPatient(cmd) {
+		switch msg.(type) {
+		case spinner.TickMsg, tea.QuitMsg, timelineTickMsg, nil:
+			continue
+		}
+		h.runPatient(h.send(msg))
 	}
 }

@@ -229,6 +229,7 @@ func (m Model) typing() bool {
 // Update routes a message. Global keys first, then the child on screen.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd, changed := m.update(msg)
+	cmd = m.watchPolls(cmd)
 	m.updateKeys()
 	if changed && m.hasWalk {
 		m.walk.refresh(m.styles, m.providerNow())
@@ -299,6 +300,8 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case timelineTickMsg:
 		return m.updateTimeline(msg)
+	case deviceWaitMsg:
+		return m.devicePolled(msg)
 	case lessonStartedMsg:
 		if msg.run != m.run {
 			return nil, false // a lesson started for a choice since replaced

@@ -118,6 +118,7 @@ type walk struct {
 	// autoPoll runs the device flow's polling as soon as the approve step ends (the
 	// person approves in the browser, `o`).
 	autoPoll bool
+	dev      deviceWatch // the polling followed live (tui/device.go)
 
 	sel    int // selected step (index into the plan)
 	focus  pane

@@ -4,7 +4,9 @@ package main
 // (flows.NewFollowUp) and the bundled IdP's clock offset for the token timeline.
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/oauthx/oauthx/flows"
@@ -47,4 +49,70 @@ func (w *wiring) followUp(choice tui.ProviderChoice, req tui.FollowUpRequest) (f
 // clockOffset is how far the bundled IdP's clock runs ahead of real time.
 func (w *wiring) clockOffset() time.Duration {
 	return time.Until(w.idp.Now()).Round(time.Millisecond)
+}
+
+// build makes the flow; a device flow reports its polling pauses to the TUI as they
+// happen (tui.DevicePoller), through the engine's Sleep. Called with w.mu held.
+func (w *wiring) build(kind flows.Kind, cfg flows.Config) (flows.Flow, error) {
+	if w.polls != nil {
+		w.polls.close() // the flow it followed is replaced
+		w.polls = nil
+	}
+	if kind != flows.KindDevice {
+		return flows.New(kind, cfg)
+	}
+	feed := &pollFeed{ch: make(chan tui.DeviceWait, 16)}
+	sleep := cfg.Sleep
+	if sleep == nil {
+		sleep = flows.SleepContext
+	}
+	cfg.Sleep = func(ctx context.Context, d time.Duration) error {
+		feed.send(d)
+		return sleep(ctx, d)
+	}
+	f, err := flows.New(kind, cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.polls = feed
+	return &watchedFlow{Flow: f, feed: feed}, nil
+}
+
+// watchedFlow is a device flow whose polling pauses the TUI can follow.
+type watchedFlow struct {
+	flows.Flow
+	feed *pollFeed
+}
+
+func (f *watchedFlow) DeviceWaits() <-chan tui.DeviceWait { return f.feed.ch }
+
+// pollFeed carries the pauses of one device flow's polling; a full channel drops
+// them (the poll step's record has every exchange anyway), a closed one ignores them.
+type pollFeed struct {
+	mu     sync.Mutex
+	ch     chan tui.DeviceWait
+	polls  int
+	closed bool
+}
+
+func (p *pollFeed) send(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.polls++
+	select {
+	case p.ch <- tui.DeviceWait{Poll: p.polls, Wait: d, At: time.Now()}:
+	default:
+	}
+}
+
+func (p *pollFeed) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.closed = true
+		close(p.ch)
+	}
 }

@@ -109,3 +109,37 @@ func TestClockOffsetFollowsTheIdP(t *testing.T) {
 		t.Errorf("offset after +90m = %s", off)
 	}
 }
+
+// TestDeviceFlowReportsItsPolling: the explorer's device flow can be followed live,
+// and its feed is closed when another flow replaces it; a closed or full feed never
+// blocks or panics the poll.
+func TestDeviceFlowReportsItsPolling(t *testing.T) {
+	w, err := newWiring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
+	f, err := w.newFlow(bundled, flows.KindDevice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := f.(tui.DevicePoller)
+	if !ok {
+		t.Fatal("the device flow does not report its polling")
+	}
+	feed := w.polls
+	for i := range 20 { // more than the channel holds: the rest are dropped
+		feed.send(time.Duration(i+1) * time.Second)
+	}
+	first := <-p.DeviceWaits()
+	if first.Poll != 1 || first.Wait != time.Second {
+		t.Errorf("first pause = %+v", first)
+	}
+	if _, err := w.newFlow(bundled, flows.KindPKCE); err != nil {
+		t.Fatal(err)
+	}
+	for range p.DeviceWaits() { // drains, then ends: the feed was closed
+	}
+	feed.send(time.Second) // after close: ignored
+}
