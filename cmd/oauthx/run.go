@@ -65,7 +65,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.issuer, "issuer", "", "a real provider's issuer, discovered (OIDC Discovery, then RFC 8414)")
 	fs.StringVar(&o.clientID, "client-id", "", "client id (bundled IdP: the demo client of the flow)")
 	fs.StringVar(&o.clientSecretEnv, "client-secret-env", "", "name of the environment variable holding the client secret")
-	fs.StringVar(&o.scope, "scope", "", "scopes, space- or comma-separated (bundled IdP: openid profile email, or api:read)")
+	fs.StringVar(&o.scope, "scope", "", "scopes, space- or comma-separated (bundled IdP: openid profile email, or api:read; with --issuer and none given, browser flows ask for openid if the provider publishes OpenID discovery, else no scope)")
 	fs.StringVar(&o.redirectURI, "redirect-uri", "", "redirect URI registered for the client")
 	fs.StringVar(&o.authMethod, "auth-method", "", "client authentication: client_secret_basic (default), client_secret_post or none")
 	fs.StringVar(&o.pkceMethod, "pkce-method", "", "PKCE method: S256 (default) or plain")
@@ -241,7 +241,7 @@ func runFlow(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		cfg.Client.Secret = v
 	}
-	if err := applyRunProfile(fs, o, &cfg, stderr); err != nil {
+	if err := applyRunProfile(fs, o, &cfg, stdin, stderr); err != nil {
 		return usageErr("%v", err)
 	}
 	if note := profileNote(o, cfg); note != "" {
