@@ -75,6 +75,8 @@ type LessonPart struct {
 	First int
 	// Attack marks the part the defence must stop.
 	Attack bool
+	// Faults are the bundled IdP faults switched on for the part.
+	Faults []string
 }
 
 // LessonVerdict says how an attacked flow ended against the lesson's expectation.
@@ -309,6 +311,9 @@ func (w walk) partHeading(i int) (string, bool) {
 	}
 	for _, p := range w.snap.lesson.Parts {
 		if p.First == i {
+			if len(p.Faults) > 0 {
+				return p.Title + " · IdP fault " + strings.Join(p.Faults, ", ") + " on", true
+			}
 			return p.Title, true
 		}
 	}

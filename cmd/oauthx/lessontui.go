@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -78,7 +79,7 @@ func (s *lessonStarter) start(name string) (tui.LessonFlow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lessonFlow{r: r, info: lessonInfo(l), issuer: w.issuer}, nil
+	return &lessonFlow{r: r, l: l, info: lessonInfo(l), issuer: w.issuer}, nil
 }
 
 func (s *lessonStarter) close() {
@@ -98,6 +99,7 @@ func (s *lessonStarter) close() {
 type lessonFlow struct {
 	mu     sync.Mutex // one Next at a time; the other methods wait for it
 	r      *lesson.Runner
+	l      lesson.Lesson
 	info   tui.LessonInfo
 	issuer string
 	// setup is the failed step that says why the lesson could not go on.
@@ -214,8 +216,14 @@ func (f *lessonFlow) Lesson() tui.LessonStatus {
 	var last lesson.Role
 	for i, p := range f.r.Plan() {
 		if i == 0 || p.Role != last {
-			st.Parts = append(st.Parts, tui.LessonPart{Title: p.Title, First: i,
-				Attack: p.Role == lesson.RoleAttack})
+			part := tui.LessonPart{Title: p.Title, First: i, Attack: p.Role == lesson.RoleAttack}
+			switch p.Role {
+			case lesson.RoleAttack:
+				part.Faults = f.l.Setup.Faults
+			case lesson.RoleContrast:
+				part.Faults = slices.Concat(f.l.Setup.Faults, f.l.Contrast.Faults)
+			}
+			st.Parts = append(st.Parts, part)
 			last = p.Role
 		}
 	}

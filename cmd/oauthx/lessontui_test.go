@@ -68,8 +68,12 @@ func TestEveryLessonRunsAsOneFlow(t *testing.T) {
 			if l.Contrast != nil && (st.Contrast == nil || !st.Contrast.OK) {
 				t.Errorf("contrast = %+v", st.Contrast)
 			}
-			if len(st.Parts) == 0 || !slices.ContainsFunc(st.Parts, func(p tui.LessonPart) bool { return p.Attack }) {
-				t.Errorf("parts = %+v", st.Parts)
+			i := slices.IndexFunc(st.Parts, func(p tui.LessonPart) bool { return p.Attack })
+			if i < 0 {
+				t.Fatalf("no attack part: %+v", st.Parts)
+			}
+			if !slices.Equal(st.Parts[i].Faults, l.Setup.Faults) {
+				t.Errorf("the attack part says faults %v, the lesson switches %v on", st.Parts[i].Faults, l.Setup.Faults)
 			}
 		})
 	}
