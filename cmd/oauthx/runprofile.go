@@ -8,7 +8,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/charmbracelet/x/term"
+
 	"github.com/oauthx/oauthx/flows"
+	"github.com/oauthx/oauthx/flows/provider"
 	"github.com/oauthx/oauthx/mockidp"
 )
 
@@ -31,7 +34,7 @@ func addRunProfileFlags(fs *flag.FlagSet, o *runProfileOptions) {
 // applyRunProfile starts from the profile (when --profile is given) and lays the
 // flags that were set over it, then adds the client key and PAR. Errors name the
 // profile and the field; the caller exits 2.
-func applyRunProfile(fs *flag.FlagSet, o *runOptions, cfg *flows.Config, stderr io.Writer) error {
+func applyRunProfile(fs *flag.FlagSet, o *runOptions, cfg *flows.Config, stdin io.Reader, stderr io.Writer) error {
 	po := &o.prof
 	if po.profile != "" {
 		p, err := loadProfile(po.configPath, po.profile, stderr)
@@ -44,11 +47,8 @@ func applyRunProfile(fs *flag.FlagSet, o *runOptions, cfg *flows.Config, stderr 
 		}
 		secret := ""
 		if o.clientSecretEnv == "" {
-			if p.SecretPrompt {
-				return fmt.Errorf("profile %q: secret_prompt: oauthx run does not prompt; use --client-secret-env, or secret_env or secret_file in the profile", p.Name)
-			}
-			if secret, err = p.Secret(nil, nil); err != nil {
-				return fmt.Errorf("profile %q: %w", p.Name, err)
+			if secret, err = p.Secret(nil, terminalPrompt(stdin, stderr)); err != nil {
+				return err // it names the profile
 			}
 		}
 		pc := r.FlowConfig(secret)
@@ -150,4 +150,23 @@ func profileNote(o *runOptions, cfg flows.Config) string {
 		s += " (" + strings.Join(extra, ", ") + ")"
 	}
 	return s
+}
+
+// terminalPrompt asks for a profile's secret (secret_prompt = true) on the terminal,
+// without echo. Without a terminal on stdin it says how to give the secret instead:
+// a secret is never read from a pipe that may be a script's input.
+func terminalPrompt(stdin io.Reader, stderr io.Writer) provider.Prompter {
+	return func(question string) (string, error) {
+		f, ok := stdin.(*os.File)
+		if !ok || !term.IsTerminal(f.Fd()) {
+			return "", fmt.Errorf("secret_prompt: stdin is not a terminal to ask on; use --client-secret-env, or secret_env or secret_file in the profile")
+		}
+		fmt.Fprintf(stderr, "%s (not echoed): ", strings.TrimSuffix(strings.TrimSpace(question), ":"))
+		b, err := term.ReadPassword(f.Fd())
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("reading the secret: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
 }

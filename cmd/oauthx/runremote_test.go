@@ -252,3 +252,15 @@ func TestRunHTTPTimeout(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 }
+
+// TestRunProfileSecretPromptNeedsATerminal: a profile that asks for its secret is
+// refused, with what to do instead, when stdin is not a terminal (a script's pipe).
+func TestRunProfileSecretPromptNeedsATerminal(t *testing.T) {
+	t.Parallel()
+	path := copyProfiles(t, "mixed.toml")
+	code, _, _, stderr := runCLI(t, strings.NewReader("not-a-secret\n"), "cc", "--profile", "api", "--config", path)
+	if code != exitUsage || !strings.Contains(stderr, `profile "api"`) || !strings.Contains(stderr, "stdin is not a terminal") ||
+		strings.Count(stderr, `profile "api"`) != 1 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+}
