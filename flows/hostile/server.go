@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,10 +257,14 @@ type Server struct {
 	// Issuer is the server's URL (https for a TLS server).
 	Issuer string
 
-	quit  chan struct{}
-	codes sync.Map // code → nonce
-	n     atomic.Int64
-	once  sync.Once
+	quit chan struct{}
+	// manyBody is the document of the ManyMembers faults, made before the server
+	// starts: building 3.5 MiB under the race detector takes longer than the
+	// client's timeout.
+	manyBody string
+	codes    sync.Map // code → nonce
+	n        atomic.Int64
+	once     sync.Once
 }
 
 // New starts a server with the fault on, over TLS (with httptest's certificate, which
@@ -279,9 +284,18 @@ func New(f Fault, tls bool) *Server {
 	s.Server = httptest.NewUnstartedServer(mux)
 	if tls {
 		s.Issuer = "https://" + s.Listener.Addr().String()
-		s.StartTLS()
 	} else {
 		s.Issuer = "http://" + s.Listener.Addr().String()
+	}
+	switch f {
+	case DiscoveryManyMembers:
+		s.manyBody = many(s.Metadata(), 200_000)
+	case TokenManyMembers:
+		s.manyBody = many(map[string]any{"access_token": "at-many", "token_type": "Bearer", "expires_in": 3600}, 100_000)
+	}
+	if tls {
+		s.StartTLS()
+	} else {
 		s.Start()
 	}
 	return s
@@ -342,14 +356,17 @@ func deep(member string, n int) string {
 
 // many is a JSON object with the members of base and n more.
 func many(base map[string]any, n int) string {
-	var sb strings.Builder
 	b, _ := json.Marshal(base)
-	sb.Write(b[:len(b)-1])
+	out := make([]byte, 0, len(b)+n*20)
+	out = append(out, b[:len(b)-1]...)
 	for i := range n {
-		fmt.Fprintf(&sb, `,"x%d":"%d"`, i, i)
+		out = append(out, `,"x`...)
+		out = strconv.AppendInt(out, int64(i), 10)
+		out = append(out, `":"`...)
+		out = strconv.AppendInt(out, int64(i), 10)
+		out = append(out, '"')
 	}
-	sb.WriteByte('}')
-	return sb.String()
+	return string(append(out, '}'))
 }
 
 // huge streams 50 MiB: the start of a JSON string, then spaces, as fast as the
@@ -459,7 +476,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	case DiscoveryDeep:
 		writeRaw(w, 200, "application/json", deep("issuer", 100_000))
 	case DiscoveryManyMembers:
-		writeRaw(w, 200, "application/json", many(m, 200_000))
+		writeRaw(w, 200, "application/json", s.manyBody)
 	case DiscoveryBadUTF8:
 		b, _ := json.Marshal(m)
 		b = bytes.Replace(b, []byte(`"issuer":"`), []byte("\"issuer\":\"\xff\xfe"), 1)
@@ -598,7 +615,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	case Token200Error:
 		writeJSON(w, 200, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
 	case TokenManyMembers:
-		writeRaw(w, 200, "application/json", many(resp, 100_000))
+		writeRaw(w, 200, "application/json", s.manyBody)
 	case TokenDeep:
 		writeRaw(w, 200, "application/json", deep("access_token", 100_000))
 	case TokenBadUTF8:
