@@ -835,9 +835,13 @@ func (m *Model) chooseInitialProvider(name string) {
 	switch {
 	case p.Problem != "":
 		m.screen = screenProviders
+		m.opts.InitialFlow = ""
 		m.providers.err = "profile " + name + " cannot be used: " + p.Problem
 	case p.AsksSecret:
+		// The secret first; --flow cannot start before it is typed in, so the flow
+		// menu follows.
 		m.screen = screenProviders
+		m.opts.InitialFlow = ""
 		m.providers.profiles.asking = true
 		m.providers.profiles.secret.Focus()
 	default:

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/oauthx/oauthx/flows"
 )
 
 // fakeStore is a ProfileStore in memory.
@@ -356,5 +358,22 @@ func TestParseParams(t *testing.T) {
 				t.Errorf("formatParams does not round-trip %v", got)
 			}
 		}
+	}
+}
+
+func TestInitialProviderAskingForItsSecretWaitsForIt(t *testing.T) {
+	h := newHarness(t, true, func(o *Options) {
+		o.Providers = append([]Provider{{Name: "ask", Issuer: "https://a.example", Profile: "ask", ClientID: "cli", AsksSecret: true}}, o.Providers...)
+		o.InitialProvider = "ask"
+		o.InitialFlow = flows.KindPKCE
+	})
+	h.size(80, 24)
+	if h.m.screen != screenProviders || !h.m.providers.profiles.asking || len(h.flows) != 0 {
+		t.Fatalf("screen %v, asking %v, flows started %d", h.m.screen, h.m.providers.profiles.asking, len(h.flows))
+	}
+	h.typeText("pw")
+	h.press("enter")
+	if h.m.screen != screenFlows || h.m.choice.ClientSecret != "pw" {
+		t.Fatalf("screen %v, choice %+v", h.m.screen, h.m.choice)
 	}
 }
