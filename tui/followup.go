@@ -258,6 +258,9 @@ func (m *Model) followUpsView(st Styles, w, h int) string {
 		}
 	}
 	d.text(st.Muted, "", "after "+m.ledger.root+" · "+orNone(strings.Join(have, " · ")))
+	if neitherCheckNorRevoke(m.ledger.unsupported) {
+		d.text(st.Warn, "", "⚠ this provider offers neither introspection nor revocation: a token cannot be checked or withdrawn before it expires")
+	}
 	d.blank()
 	curTop, curEnd := 0, 0
 	for i, k := range f.kinds {

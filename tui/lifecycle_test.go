@@ -376,9 +376,36 @@ func TestTimelineMarksRevokedAndUnsupported(t *testing.T) {
 	if !strings.Contains(scr, "Not offered by this provider") {
 		t.Errorf("the timeline does not list what the provider lacks:\n%s", scr)
 	}
+	if strings.Contains(scr, "neither introspection") {
+		t.Error("the provider revokes, yet the timeline says it offers neither introspection nor revocation")
+	}
 	i := l.m.ledger.find("access_token", heldAT)
 	if i < 0 || l.m.ledger.tokens[i].state != tokenDead {
 		t.Errorf("the access token is not dead in the ledger: %+v", l.m.ledger.tokens)
+	}
+}
+
+func TestNeitherIntrospectionNorRevocationIsSaid(t *testing.T) {
+	l := newLifecycle(t, flows.Tokens{AccessToken: heldAT})
+	l.build = func(req FollowUpRequest) flows.Flow {
+		return &followUpFlow{fakeFlow: &fakeFlow{kind: req.Kind,
+			plan: []record.StepPlan{{ID: string(req.Kind), Title: "Try it"}},
+			script: []record.Step{{ID: string(req.Kind), Title: "Try it", Status: record.StatusSkipped,
+				Explanation: "Skipped: the provider advertises no " + string(req.Kind) + " endpoint"}}}, given: req.Tokens}
+	}
+	l.patient("t")
+	for _, k := range []flows.Kind{flows.KindIntrospect, flows.KindRevoke} {
+		for l.m.follow.selected().Kind != k {
+			l.patient("down")
+		}
+		l.patient("enter", "n", "esc")
+	}
+	if !strings.Contains(l.screen(), "offers neither introspection nor revocation") {
+		t.Errorf("the menu does not say the provider offers neither:\n%s", l.screen())
+	}
+	l.patient("T")
+	if !strings.Contains(l.screen(), "neither introspection (RFC 7662) nor revocation (RFC 7009)") {
+		t.Errorf("the timeline does not say the provider offers neither:\n%s", l.screen())
 	}
 }
 

@@ -446,6 +446,9 @@ func (t timelineView) doc(l ledger, st Styles, bundled, canAdvance bool, w int) 
 	if len(l.unsupported) > 0 {
 		d.blank()
 		d.text(st.Bold, "", "Not offered by this provider")
+		if neitherCheckNorRevoke(l.unsupported) {
+			d.text(st.Warn, "  ", "neither introspection (RFC 7662) nor revocation (RFC 7009): a token cannot be checked with the provider or withdrawn before it expires; keep access tokens short-lived")
+		}
 		for _, k := range flows.FollowUps() {
 			if why, ok := l.unsupported[k.Kind]; ok {
 				d.text(st.Warn, "  ", k.Title+": "+why)
@@ -542,4 +545,12 @@ func scrollDoc(d *doc, off, h int) string {
 	off = min(max(off, 0), max(len(d.lines)-h, 0))
 	end := min(off+h, len(d.lines))
 	return strings.Join(d.lines[off:end], "\n")
+}
+
+// neitherCheckNorRevoke reports whether the provider offers neither introspection
+// nor revocation, as the engine found when it tried both.
+func neitherCheckNorRevoke(unsupported map[flows.Kind]string) bool {
+	_, noIntrospect := unsupported[flows.KindIntrospect]
+	_, noRevoke := unsupported[flows.KindRevoke]
+	return noIntrospect && noRevoke
 }
