@@ -74,7 +74,8 @@ func browserAuthorizer(o *runOptions, cfg *flows.Config, bundled bool, stdin io.
 		redirect = "" // any loopback port: derive it from where the receiver binds
 	}
 	c := loopback.Config{RedirectURI: redirect, Listen: r.listen, Remote: r.listenRemote}
-	if redirect == "" && r.listen == "" {
+	freePort := redirect == "" && r.listen == ""
+	if freePort {
 		c.Listen = "127.0.0.1:0"
 	}
 	if redirect != "" && r.listen == "" {
@@ -99,14 +100,14 @@ func browserAuthorizer(o *runOptions, cfg *flows.Config, bundled bool, stdin io.
 		Timeout:  o.timeout,
 		NoOpen:   r.qr || overSSH,
 		Paste:    pasteLines(stdin),
-		Waiting:  func(w loopback.Wait) { printWaiting(stderr, w, r, overSSH) },
+		Waiting:  func(w loopback.Wait) { printWaiting(stderr, w, r, overSSH, freePort) },
 	}
 	return b, func() { rc.Close() }, nil
 }
 
 // printWaiting is the Browser's Waiting func for headless mode: the URL (and its QR
 // code), where and how long the receiver waits, the SSH hint, and the paste offer.
-func printWaiting(w io.Writer, wt loopback.Wait, r *remoteOptions, overSSH bool) {
+func printWaiting(w io.Writer, wt loopback.Wait, r *remoteOptions, overSSH, freePort bool) {
 	switch {
 	case wt.OpenErr != nil:
 		fmt.Fprintf(w, "Could not open a browser (%v): open the URL above by hand.\n", wt.OpenErr.(*loopback.OpenError).Err)
@@ -126,6 +127,10 @@ func printWaiting(w io.Writer, wt loopback.Wait, r *remoteOptions, overSSH bool)
 	fmt.Fprintln(w, loopback.WaitingLine(wt))
 	if hint := loopback.SSHHint(r.getenv, wt); hint != "" {
 		fmt.Fprintln(w, hint)
+		if freePort {
+			fmt.Fprintln(w, "(The port was chosen freely and changes every run: give --redirect-uri http://127.0.0.1:PORT/callback, "+
+				"registered with the provider, to forward a fixed one.)")
+		}
 	} else {
 		fmt.Fprintln(w, "If the redirect cannot reach this machine, paste the URL the browser ends on here and press Enter.")
 	}
