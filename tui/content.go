@@ -134,6 +134,8 @@ func (w walk) stepContent(st Styles) string {
 			d.line(w.spin.View() + st.Accent.Render(" running…"))
 		case w.sel == w.nextIndex() && w.snap.hasPending:
 			d.text(st.Muted, "", "Not run yet: this is the next step. Read (and edit) its request in the Request pane (tab), then press n to send it.")
+		case w.sel == w.nextIndex() && w.mode.readOnly:
+			d.text(st.Muted, "", "Recorded, not shown yet: this is the next step of the recording; n shows it.")
 		case w.sel == w.nextIndex():
 			d.text(st.Muted, "", "Not run yet: this is the next step; press n to run it.")
 		default:
@@ -415,7 +417,11 @@ func (w walk) requestContent(st Styles) (string, []int) {
 			if i := w.nextIndex(); i < len(w.snap.plan) {
 				title = w.snap.plan[i].Title
 			}
-			d.text(st.Plain, "", "Next: "+title+". It sends nothing you can edit; press n to run it.")
+			if w.mode.readOnly {
+				d.text(st.Plain, "", "Next in the recording: "+title+". n shows it, as recorded; a replay sends nothing.")
+			} else {
+				d.text(st.Plain, "", "Next: "+title+". It sends nothing you can edit; press n to run it.")
+			}
 		}
 		if w.atLogin() {
 			w.loginBox(d, st)

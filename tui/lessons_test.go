@@ -95,7 +95,7 @@ func TestLessonMenuToVerdict(t *testing.T) {
 	if h.m.screen != screenWalk || h.m.walk.mode.lesson == nil || starts.Load() != 1 {
 		t.Fatalf("the lesson did not start: screen %v", h.m.screen)
 	}
-	if !strings.Contains(strings.Split(h.screen(), "\n")[0], "Lesson: CSRF through a tampered state") {
+	if head := strings.Split(h.screen(), "\n")[0]; !strings.Contains(head, "Lesson: CSRF through a tampered state") || !strings.Contains(head, "lesson IdP http://127.0.0.1:7777") {
 		t.Errorf("header:\n%s", h.screen())
 	}
 	h.press("n", "n", "tab") // at the authorization request, Request in front

@@ -536,8 +536,12 @@ func clampLines(s string, w, h int) string {
 func (m Model) header(w int) string {
 	st := m.styles
 	parts := []string{st.Header.Render("oauthx")}
+	lesson := m.screen == screenWalk && m.hasWalk && m.walk.mode.lesson != nil
 	if m.opts.ReadOnly {
 		parts = append(parts, m.replayHeader(st)...)
+	} else if lesson {
+		// a lesson runs on a bundled IdP of its own
+		parts = append(parts, st.HeaderDim.Render("lesson IdP "+sanitize(m.walk.choice.Provider.Issuer)))
 	} else if m.screen != screenProviders && m.choice.Provider.Name != "" {
 		name := m.choice.Provider.Name
 		if m.choice.Provider.Issuer != "" && m.choice.Provider.Issuer != name {
@@ -556,7 +560,7 @@ func (m Model) header(w int) string {
 	}
 	left := strings.Join(parts, st.Muted.Render(" · "))
 	right := ""
-	if m.opts.Faults != nil && m.choice.Provider.Bundled {
+	if m.opts.Faults != nil && m.choice.Provider.Bundled && !lesson {
 		if n := len(m.faults.active); n > 0 {
 			right = st.Fail.Render(itoa(n) + " fault" + plural(n) + " on")
 		}

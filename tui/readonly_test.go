@@ -34,6 +34,9 @@ func TestReadOnlyReplayOffersNoEditing(t *testing.T) {
 	if scr := h.screen(); !strings.Contains(strings.Split(scr, "\n")[0], "REPLAY (read-only) · pkce.json · recorded 2026-11-20 09:30 UTC") {
 		t.Errorf("the header does not say it is a replay:\n%s", scr)
 	}
+	if scr := h.screen(); !strings.Contains(scr, "Recorded, not shown yet") {
+		t.Errorf("the first step does not say it is recorded:\n%s", scr)
+	}
 	h.press("n", "n") // the fake flow has a pending request here: a replay must not offer it
 	if !h.m.walk.snap.hasPending {
 		t.Fatal("the test flow should have a pending request at step 3")
