@@ -268,3 +268,23 @@ func TestWaitForPoll(t *testing.T) {
 		t.Errorf("a closed feed returned %#v", msg)
 	}
 }
+
+// BenchmarkDeviceRebuild is a keypress that rebuilds every pane at the device flow's
+// approve step, the QR code drawn again included.
+func BenchmarkDeviceRebuild(b *testing.B) {
+	h := newHarness(b, true, func(o *Options) { o.InitialFlow = flows.KindDevice })
+	h.script = deviceScript
+	h.patient("s")
+	h.size(120, 40)
+	h.patient("n")
+	if !h.m.walk.atApprove() {
+		b.Fatal("not at the approve step")
+	}
+	m := h.m
+	b.ReportAllocs()
+	for b.Loop() {
+		mm, _ := m.Update(keyPress("r"))
+		m = mm.(Model)
+		_ = m.View()
+	}
+}
