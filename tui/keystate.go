@@ -116,7 +116,7 @@ func (m *Model) updateKeys() {
 		for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
 			b.SetEnabled(true)
 		}
-		k.Left.SetEnabled(w.focus == paneTokens && len(tokensOf(w.snap.records)) > 1)
+		k.Left.SetEnabled(w.focus == paneTokens && len(tokensOf(w.shownRecords())) > 1)
 		k.Right.SetEnabled(k.Left.Enabled())
 		k.Restart.SetEnabled(idle)
 		k.Back.SetEnabled(true)

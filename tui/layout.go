@@ -102,6 +102,9 @@ func (w walk) visible(p pane) bool {
 
 // paneAt finds the pane shown at body coordinates x, y (for the mouse wheel).
 func (w walk) paneAt(x, y int) (pane, bool) {
+	if w.mode.present {
+		y -= bannerLines // the presenter's banner is above the panes
+	}
 	cx := 0
 	for _, c := range w.lay {
 		if x >= cx && x < cx+c.w {
@@ -138,7 +141,7 @@ func (w walk) renderSlot(s slot, st Styles) string {
 	for _, p := range s.panes {
 		name := p.String()
 		if p == paneTokens {
-			if n := len(tokensOf(w.snap.records)); n > 0 {
+			if n := len(tokensOf(w.shownRecords())); n > 0 {
 				name += " (" + itoa(n) + ")"
 			}
 		}

@@ -234,6 +234,15 @@ func (m flowMenu) Update(msg tea.Msg, km keyMap) (flowMenu, *flows.KindInfo) {
 }
 
 func (m flowMenu) View(st Styles, provider string, w, h int) string {
+	d := m.view(st, provider, w, false)
+	if len(d.lines) > h {
+		// Too tall (80×24 with the lessons): only the chosen entry keeps its summary.
+		d = m.view(st, provider, w, true)
+	}
+	return d.String()
+}
+
+func (m flowMenu) view(st Styles, provider string, w int, compact bool) *doc {
 	d := newDoc(w)
 	d.text(st.Title, "", "Choose a flow")
 	d.text(st.Muted, "", "against "+provider)
@@ -248,23 +257,33 @@ func (m flowMenu) View(st Styles, provider string, w, h int) string {
 			tag += st.Warn.Render("  deprecated")
 		}
 		d.line(mark + name + tag)
+		if compact && i != m.cursor {
+			continue
+		}
 		d.text(st.Plain, "    ", k.Summary)
 		if k.Deprecated != "" && i == m.cursor {
 			d.text(st.Warn, "    ", "⚠ "+k.Deprecated)
 		}
-		d.blank()
+		if !compact {
+			d.blank()
+		}
 	}
 	if m.lessons > 0 {
+		if compact {
+			d.blank()
+		}
 		mark, name := "  ", st.Bold.Render("Lessons…")
 		if m.cursor == len(m.kinds) {
 			mark, name = st.Selected.Render("▸ "), st.Selected.Render("Lessons…")
 		}
 		d.line(mark + name + st.Muted.Render("  "+itoa(m.lessons)+" attacks"))
-		d.text(st.Plain, "    ", "Guided attacks (CSRF, code injection, mix-up, alg none…) and the check that stops each.")
-		d.blank()
+		if !compact || m.cursor == len(m.kinds) {
+			d.text(st.Plain, "    ", "Guided attacks (CSRF, code injection, mix-up, alg none…) and the check that stops each.")
+		}
 	}
 	if m.err != "" {
+		d.blank()
 		d.text(st.Fail, "", "✗ "+m.err)
 	}
-	return d.String()
+	return d
 }

@@ -12,7 +12,7 @@ import (
 // token, each explained, times as dates and relative, and the checks made on it.
 func (w walk) tokensContent(st Styles, now time.Time) string {
 	d := newDoc(w.vps[paneTokens].Width())
-	toks := tokensOf(w.snap.records)
+	toks := tokensOf(w.shownRecords())
 	if len(toks) == 0 {
 		d.text(st.Muted, "", "No token yet. When the flow gets tokens, they are decoded here: header, claims, what each claim means, and the checks a good client makes.")
 		return d.String()

@@ -210,7 +210,7 @@ func (w walk) key(msg tea.KeyPressMsg, km keyMap) (walk, tea.Cmd, walkEvent) {
 		return w, nil, walkNone
 	case key.Matches(msg, km.Left), key.Matches(msg, km.Right):
 		if w.focus == paneTokens {
-			if n := len(tokensOf(w.snap.records)); n > 0 {
+			if n := len(tokensOf(w.shownRecords())); n > 0 {
 				d := 1
 				if key.Matches(msg, km.Left) {
 					d = n - 1
@@ -250,7 +250,7 @@ func (w walk) scrollOnly(msg tea.Msg, km keyMap) bool {
 func (w walk) copyValue() (what, val string) {
 	switch w.focus {
 	case paneTokens:
-		toks := tokensOf(w.snap.records)
+		toks := tokensOf(w.shownRecords())
 		if len(toks) == 0 {
 			return "", ""
 		}
