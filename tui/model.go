@@ -107,6 +107,11 @@ func New(opts Options) Model {
 	if len(opts.Providers) == 1 && opts.Providers[0].Bundled {
 		m.screen = screenFlows
 	}
+	if opts.InitialLesson != "" {
+		if lm, ok := m.lessons.open(opts.InitialLesson); ok {
+			m.lessons, m.screen = lm, screenLessons
+		}
+	}
 	m.providers = m.providers.withProfiles(opts.Profiles, st)
 	if opts.InitialProvider != "" {
 		m.chooseInitialProvider(opts.InitialProvider)
@@ -495,6 +500,8 @@ func (m Model) View() tea.View {
 		body = m.flowsMenu.View(st, m.choice.Provider.Name, w, h)
 	case m.screen == screenFaults:
 		body = m.faults.View(st, w, h)
+	case m.screen == screenLessons:
+		body = m.lessons.View(st, w, h)
 	case m.screen == screenFollowUps:
 		body = m.followUpsView(st, w, h)
 	case m.screen == screenTimeline:

@@ -59,6 +59,10 @@ func applyRunProfile(fs *flag.FlagSet, o *runOptions, cfg *flows.Config, stdin i
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if r.Listen != "" && o.remote.listen == "" && !o.paste && (o.user == "" || o.browser) &&
+			(!set["redirect-uri"] || cfg.Client.RedirectURI == r.RedirectURI) {
+			o.remote.listen = r.Listen // the profile's receiver address, unless the flags moved the redirect URI
+		}
 		over := func(flag string, dst *string, v string) {
 			if set[flag] {
 				*dst = v

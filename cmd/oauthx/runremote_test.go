@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/useragent"
+	"github.com/oauthx/oauthx/mockidp"
 )
 
 // watchedStderr is stderr that hands the authorization URL to the test as soon as
@@ -262,5 +263,39 @@ func TestRunProfileSecretPromptNeedsATerminal(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, `profile "api"`) || !strings.Contains(stderr, "stdin is not a terminal") ||
 		strings.Count(stderr, `profile "api"`) != 1 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+}
+
+// TestRunProfileListen: a profile says where the receiver binds (listen) when the
+// redirect URI registered with the provider is the near end of a tunnel.
+func TestRunProfileListen(t *testing.T) {
+	t.Parallel()
+	idp, err := mockidp.New(mockidp.Options{KeyCacheDir: testKeys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(idp)
+	t.Cleanup(ts.Close)
+	listen := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	redirect := "http://127.0.0.1:" + strconv.Itoa(tunnel(t, listen)) + "/callback"
+	path := writeRunProfiles(t, `
+[profiles.remote]
+issuer = "`+ts.URL+`"
+client_id = "native-app"
+auth_method = "none"
+redirect_uri = "`+redirect+`"
+listen = "`+listen+`"
+`)
+	stderr := newWatchedStderr()
+	go func() {
+		cb := logInAs(t, <-stderr.url)
+		if resp, err := http.Get(cb); err == nil { // through the tunnel
+			resp.Body.Close()
+		}
+	}()
+	code, _ := runWatched(t, strings.NewReader(""), stderr, "pkce", "--profile", "remote", "--config", path, "--qr")
+	out := stderr.String()
+	if code != exitOK || !strings.Contains(out, "waiting for the redirect on "+redirect+" (listening on "+listen+";") {
+		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

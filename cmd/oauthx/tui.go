@@ -252,7 +252,20 @@ func (w *wiring) newFlow(choice tui.ProviderChoice, kind flows.Kind) (flows.Flow
 	if err != nil {
 		return nil, err
 	}
-	return w.startFlow(kind, *cfg)
+	return w.startFlow(kind, *cfg, w.profileListen(choice))
+}
+
+// profileListen is where the receiver binds for a profile that says it differs from
+// its redirect URI (listen, behind a tunnel); "" otherwise.
+func (w *wiring) profileListen(choice tui.ProviderChoice) string {
+	if choice.Provider.Profile == "" {
+		return ""
+	}
+	p, err := w.profiles.lookup(choice.Provider.Profile)
+	if err != nil {
+		return ""
+	}
+	return p.Listen
 }
 
 // flowConfig is the configuration of a flow of kind against the chosen provider; the
@@ -294,8 +307,9 @@ func (w *wiring) flowConfig(choice tui.ProviderChoice, kind flows.Kind) (*flows.
 	return &cfg, nil
 }
 
-// startFlow binds the loopback receiver of a browser flow and builds the flow.
-func (w *wiring) startFlow(kind flows.Kind, cfg flows.Config) (flows.Flow, error) {
+// startFlow binds the loopback receiver of a browser flow (at listen when it differs
+// from the redirect URI) and builds the flow.
+func (w *wiring) startFlow(kind flows.Kind, cfg flows.Config, listen string) (flows.Flow, error) {
 	info, _ := flows.LookupKind(string(kind))
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -310,7 +324,7 @@ func (w *wiring) startFlow(kind flows.Kind, cfg flows.Config) (flows.Flow, error
 		case cfg.Client.RedirectURI == "" || cfg.Client.RedirectURI == bundledRedirectURI:
 			rc, err = loopback.Listen("127.0.0.1:0", loopback.DefaultPath)
 		default:
-			rc, err = loopback.ListenFor(cfg.Client.RedirectURI)
+			rc, err = loopback.Start(loopback.Config{RedirectURI: cfg.Client.RedirectURI, Listen: listen})
 		}
 		if err == nil {
 			cfg.Client.RedirectURI = rc.RedirectURI()

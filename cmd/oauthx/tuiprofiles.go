@@ -206,7 +206,7 @@ func profileForm(p provider.Profile) tui.ProfileForm {
 	}{
 		{p.Preset != "", "preset " + p.Preset}, {len(p.Vars) > 0, "vars"}, {p.Description != "", "description"},
 		{p.Endpoints.JWKS != "", "jwks_uri"}, {p.Endpoints.Userinfo != "", "userinfo_endpoint"},
-		{p.PrivateKeyFile != "", "private_key_file"}, {p.KeyID != "", "key_id"}, {p.PAR, "par"},
+		{p.PrivateKeyFile != "", "private_key_file"}, {p.KeyID != "", "key_id"}, {p.PAR, "par"}, {p.Listen != "", "listen"},
 	}
 	for _, k := range kept {
 		if k.set {

@@ -70,6 +70,10 @@ type Profile struct {
 	Scopes []string `toml:"scopes,omitempty" json:"scopes,omitempty"`
 	// RedirectURI registered for the client (RFC 6749 §3.1.2).
 	RedirectURI string `toml:"redirect_uri,omitempty" json:"redirect_uri,omitempty"`
+	// Listen is the address the loopback receiver binds, host:port, when it differs
+	// from the redirect URI's (the far end of an `ssh -L` tunnel on a remote machine).
+	// Loopback only: listening wider is asked for on the command line each time.
+	Listen string `toml:"listen,omitempty" json:"listen,omitempty"`
 	// AuthMethod is the token endpoint authentication method: client_secret_basic,
 	// client_secret_post or none. Empty means the preset's recommendation with a
 	// secret, and none without one.
@@ -534,7 +538,7 @@ func lineOf(lines []string, key toml.Key) int {
 func profileKeys() []string {
 	return []string{"description", "preset", "vars", "issuer", "authorization_endpoint", "token_endpoint",
 		"jwks_uri", "userinfo_endpoint", "client_id", "secret_env", "secret_file", "secret_prompt",
-		"client_secret", "scopes", "redirect_uri", "auth_method", "params", "private_key_file", "key_id", "par"}
+		"client_secret", "scopes", "redirect_uri", "listen", "auth_method", "params", "private_key_file", "key_id", "par"}
 }
 
 // suggest returns ` (did you mean "x"?)` for a near miss, or the list of keys.
@@ -785,6 +789,18 @@ func validate(p Profile, file string) []error {
 			bad("redirect_uri", "%s", err)
 		}
 	}
+	if p.Listen != "" {
+		host, port, err := net.SplitHostPort(p.Listen)
+		switch {
+		case err != nil || port == "":
+			bad("listen", "want HOST:PORT, e.g. 127.0.0.1:8765")
+		case !IsLoopback(host):
+			bad("listen", "%s is not a loopback address: a profile binds 127.0.0.1, [::1] or localhost only; "+
+				"listening wider is asked for each time (oauthx run --listen ADDR --listen-remote; RFC 8252 §8.3)", host)
+		case p.RedirectURI == "":
+			bad("listen", "says where the receiver binds when it differs from redirect_uri: set redirect_uri too")
+		}
+	}
 
 	for _, k := range sortedKeys(p.Params) {
 		v := p.Params[k]
@@ -930,6 +946,8 @@ type Resolved struct {
 	SecretSource string
 	// PrivateKeyFile and KeyID are the private_key_jwt key; see [Resolved.PrivateKey].
 	PrivateKeyFile, KeyID string
+	// Listen is where the loopback receiver binds when it differs from RedirectURI.
+	Listen string
 	// PAR pushes the authorization request first (RFC 9126).
 	PAR bool
 	// Quirks the engine should apply (from the preset).
@@ -949,7 +967,7 @@ func (p Profile) Resolve() (Resolved, error) {
 		Name: p.Name, Issuer: p.Issuer, Endpoints: p.Endpoints, ClientID: p.ClientID,
 		AuthMethod: p.AuthMethod, RedirectURI: p.RedirectURI, Scopes: slices.Clone(p.Scopes),
 		Params: map[string]string{}, SecretSource: p.SecretSource(),
-		PrivateKeyFile: p.PrivateKeyFile, KeyID: p.KeyID, PAR: p.PAR,
+		PrivateKeyFile: p.PrivateKeyFile, KeyID: p.KeyID, PAR: p.PAR, Listen: p.Listen,
 	}
 	if p.PrivateKeyFile != "" && p.AuthMethod != "private_key_jwt" {
 		return Resolved{}, &Error{File: FileName, Profile: p.Name, Field: "private_key_file", Problem: "only used with auth_method = \"private_key_jwt\""}
