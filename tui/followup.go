@@ -32,7 +32,8 @@ type followMenu struct {
 	cursor int
 	token  string // flows.TokenAccess or flows.TokenRefresh, for introspect and revoke
 	url    textinput.Model
-	typing bool // the call-api URL has the keys
+	typing bool   // the call-api URL has the keys
+	urlFor string // the issuer the URL was set for: another provider gets its own
 	prev   screen
 }
 
@@ -104,8 +105,9 @@ func (m *Model) openFollowUps() tea.Cmd {
 	}
 	m.screen = screenFollowUps
 	m.follow.typing = false
-	if m.follow.url.Value() == "" {
+	if iss := m.choice.Provider.Issuer; m.follow.url.Value() == "" || m.follow.urlFor != iss {
 		m.follow.url.SetValue(m.defaultAPIURL())
+		m.follow.urlFor = iss
 	}
 	// Start on the first follow-up that can run.
 	if blocked(m.follow.selected().Kind, m.ledger.current, m.follow.token) != "" {
@@ -119,8 +121,8 @@ func (m *Model) openFollowUps() tea.Cmd {
 	return nil
 }
 
-// startFollowUp creates the follow-up in a command: the wiring may discover the
-// provider's metadata first.
+// startFollowUp creates the follow-up in a command: the wiring may read the saved
+// profiles first.
 func startFollowUp(fn func(ProviderChoice, FollowUpRequest) (flows.Flow, error), run int, choice ProviderChoice, info flows.KindInfo, req FollowUpRequest) tea.Cmd {
 	return func() (msg tea.Msg) {
 		r := req

@@ -106,7 +106,7 @@ func (l *ledger) event(at time.Time, bad bool, format string, a ...any) {
 	}
 }
 
-// live returns the index of the live (or replaced) token called name with value v.
+// find returns the index of the token called name with value v, or -1.
 func (l *ledger) find(name, v string) int {
 	for i, t := range l.tokens {
 		if t.name == name && t.value == v {
