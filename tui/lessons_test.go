@@ -160,3 +160,39 @@ func TestNoLessonsEntryWithoutLessons(t *testing.T) {
 		t.Fatal("a Lessons entry without lessons")
 	}
 }
+
+func TestLessonOffersNoFollowUps(t *testing.T) {
+	var starts atomic.Int32
+	h := lessonHarness(t, &starts, func(o *Options) {
+		o.InitialFlow = flows.KindPKCE
+		o.NewFlow = func(ProviderChoice, flows.Kind) (flows.Flow, error) {
+			return &tokenFlow{fakeFlow: pkceScript(-1, 600), at: 5, toks: flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT}}, nil
+		}
+		// a run that ends with tokens, which a live flow could follow up on
+		o.StartLesson = func(string) (LessonFlow, error) {
+			return &fakeLesson{fakeFlow: pkceScript(-1, 600), info: testLessons()[0]}, nil
+		}
+		o.FollowUp = func(ProviderChoice, FollowUpRequest) (flows.Flow, error) {
+			t.Error("a follow-up started from a lesson")
+			return nil, nil
+		}
+	})
+	h.size(100, 30)
+	walkTo(h, 7) // a live flow first: its tokens can be followed up on
+	if !h.m.keys.FollowUps.Enabled() {
+		t.Fatal("the live flow offers no follow-ups: the test does not test anything")
+	}
+	h.press("esc")
+	for range flows.Kinds() {
+		h.press("down")
+	}
+	h.press("enter", "enter", "enter") // Lessons…, the intro, start
+	walkTo(h, 7)
+	if h.m.walk.mode.lesson == nil || !h.m.walk.snap.done {
+		t.Fatal("the lesson did not run to its end")
+	}
+	h.press("t")
+	if h.m.keys.FollowUps.Enabled() || h.m.screen != screenWalk {
+		t.Errorf("t works in a lesson: screen %v", h.m.screen)
+	}
+}

@@ -94,7 +94,9 @@ func (m *Model) walkModeKeys() {
 		k.Right.SetHelp("l/]", "next token")
 	}
 	if w.guided() {
-		for _, b := range []*key.Binding{&k.Edit, &k.Reset, &k.Drop, &k.Restore, &k.Browser, &k.Paste, &k.User, &k.Faults} {
+		// A replay sends nothing, and a lesson's tokens belong to its own IdP: no
+		// follow-ups on them either.
+		for _, b := range []*key.Binding{&k.Edit, &k.Reset, &k.Drop, &k.Restore, &k.Browser, &k.Paste, &k.User, &k.Faults, &k.FollowUps} {
 			b.SetEnabled(false)
 		}
 	}
