@@ -338,6 +338,9 @@ func showProfile(stdout, stderr io.Writer, p provider.Profile, asJSON bool) int 
 	if r.RedirectURI != "" {
 		fmt.Fprintf(tw, "  redirect_uri\t%s\n", r.RedirectURI)
 	}
+	if r.Listen != "" {
+		fmt.Fprintf(tw, "  listen\t%s (the receiver binds here; the provider sees redirect_uri)\n", r.Listen)
+	}
 	fmt.Fprintf(tw, "  scopes\t%s\n", noneIfEmpty(strings.Join(r.Scopes, " ")))
 	keys := make([]string, 0, len(r.Params))
 	for k := range r.Params {
