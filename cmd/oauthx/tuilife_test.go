@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/oauthx/oauthx/flows"
+	"github.com/oauthx/oauthx/flows/record"
 	"github.com/oauthx/oauthx/flows/useragent"
 	"github.com/oauthx/oauthx/tui"
 )
@@ -142,4 +145,74 @@ func TestDeviceFlowReportsItsPolling(t *testing.T) {
 	for range p.DeviceWaits() { // drains, then ends: the feed was closed
 	}
 	feed.send(time.Second) // after close: ignored
+}
+
+// TestDeviceApprovedElsewhereThenPolled is the explorer's `o` at the device flow's
+// approve step against the bundled IdP: the step runs with no approver (the person
+// approves in a browser; here the user agent stands for that browser, as bob), then
+// the poll gets bob's tokens.
+func TestDeviceApprovedElsewhereThenPolled(t *testing.T) {
+	w, err := newWiring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
+	f, err := w.newFlow(bundled, flows.KindDevice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var da flows.DeviceAuthorization
+	for !f.Done() {
+		next := f.Plan()[len(f.Records())].ID
+		if next == "approve" {
+			for _, r := range f.Records() {
+				if a, ok := r.Artifact("user_code"); ok {
+					da.UserCode = a.Value
+				}
+				if a, ok := r.Artifact("verification_uri"); ok {
+					da.VerificationURI = a.Value
+				}
+				if a, ok := r.Artifact("verification_uri_complete"); ok {
+					da.VerificationURIComplete = a.Value
+				}
+			}
+		}
+		st := f.Next(ctx, flows.StepInput{}) // what `o` sends: no authorizer
+		if st.Failed() {
+			t.Fatalf("step %s failed: %v", st.ID, st.Error)
+		}
+		if st.ID == "approve" {
+			if !strings.Contains(st.Explanation, "Waiting for the person") {
+				t.Errorf("the approve step without an approver says: %q", st.Explanation)
+			}
+			// The person approves in the browser before the first poll.
+			if _, err := (&useragent.Agent{Username: "bob"}).ApproveDevice(ctx, da); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if f.Tokens().AccessToken == "" || f.Tokens().IDToken == "" {
+		t.Fatalf("no tokens after the approval in the browser: %+v", f.Tokens())
+	}
+	if sub := idSub(t, f.Records()); sub != "bob" {
+		t.Errorf("the ID token is for %q, want bob (who approved in the browser)", sub)
+	}
+}
+
+// idSub is the sub claim of the ID token among the records.
+func idSub(t *testing.T, recs []record.Step) string {
+	t.Helper()
+	for _, r := range recs {
+		if a, ok := r.Artifact("id_token"); ok && a.Token != nil {
+			for _, c := range a.Token.Claims {
+				if c.Name == "sub" {
+					s, _ := c.Value.(string)
+					return s
+				}
+			}
+		}
+	}
+	return ""
 }
