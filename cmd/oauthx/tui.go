@@ -340,7 +340,7 @@ func (w *wiring) startFlow(kind flows.Kind, cfg flows.Config, listen string) (fl
 func (w *wiring) browser() flows.Authorizer {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return &loopback.Browser{Receiver: w.receiver}
+	return explorerBrowser(w.receiver, os.Getenv) // tuiremote.go: over SSH, nothing opens remotely
 }
 
 // faultController lets the TUI switch the bundled IdP's faults.

@@ -25,9 +25,34 @@ func SSHHint(getenv func(string) string, w Wait) string {
 	if !OverSSH(getenv) || w.Remote || len(w.Listening) == 0 {
 		return ""
 	}
+	forward := SSHForward(w)
+	if forward == "" {
+		return "" // the browser goes somewhere else already (a proxy, a tunnel of the person's own)
+	}
+	host := "HOST"
+	if f := strings.Fields(getenv("SSH_CONNECTION")); len(f) == 4 {
+		host = f[2] // the address this session came in on
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "You are on SSH: the browser on your own machine cannot reach this machine's %s, so the redirect "+
+		"to %s will find nothing there unless you forward the port. Either reconnect with\n", w.Listening[0], w.RedirectURI)
+	fmt.Fprintf(&sb, "    ssh -L %s %s\n", forward, host)
+	fmt.Fprintf(&sb, "or add the forward to this session: press Enter, type ~C, then -L %s (OpenSSH needs "+
+		"EnableEscapeCommandline for ~C). Or log in on any browser and paste the final redirect URL back here.", forward)
+	return sb.String()
+}
+
+// SSHForward returns the -L argument of ssh that carries the redirect from the
+// person's machine to the receiver, "8765:127.0.0.1:8765": the redirect URI's port
+// (what their browser connects to) to the address the receiver is bound to. It is ""
+// when the redirect URI is not loopback or the receiver listens beyond loopback.
+func SSHForward(w Wait) string {
+	if w.Remote || len(w.Listening) == 0 {
+		return ""
+	}
 	u, err := url.Parse(w.RedirectURI)
 	if err != nil || !IsLoopbackHost(u.Hostname()) {
-		return "" // the browser goes somewhere else already (a proxy, a tunnel of the person's own)
+		return ""
 	}
 	local := u.Port()
 	if local == "" {
@@ -40,18 +65,7 @@ func SSHHint(getenv func(string) string, w Wait) string {
 	if strings.Contains(lhost, ":") {
 		lhost = "[" + lhost + "]"
 	}
-	forward := local + ":" + lhost + ":" + lport
-	host := "HOST"
-	if f := strings.Fields(getenv("SSH_CONNECTION")); len(f) == 4 {
-		host = f[2] // the address this session came in on
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "You are on SSH: the browser on your own machine cannot reach this machine's %s, so the redirect "+
-		"to %s will find nothing there unless you forward the port. Either reconnect with\n", w.Listening[0], w.RedirectURI)
-	fmt.Fprintf(&sb, "    ssh -L %s %s\n", forward, host)
-	fmt.Fprintf(&sb, "or add the forward to this session: press Enter, type ~C, then -L %s (OpenSSH needs "+
-		"EnableEscapeCommandline for ~C). Or log in on any browser and paste the final redirect URL back here.", forward)
-	return sb.String()
+	return local + ":" + lhost + ":" + lport
 }
 
 // WaitingLine says where and how long the receiver waits, for a terminal:
