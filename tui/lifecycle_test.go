@@ -409,6 +409,34 @@ func TestNeitherIntrospectionNorRevocationIsSaid(t *testing.T) {
 	}
 }
 
+func TestIntrospectionTellsTheRefreshTokensExpiry(t *testing.T) {
+	l := newLifecycle(t, flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT, Scope: "openid offline_access api:read"})
+	exp := testNow.Add(30 * 24 * time.Hour)
+	l.build = func(req FollowUpRequest) flows.Flow {
+		return &followUpFlow{fakeFlow: &fakeFlow{kind: flows.KindIntrospect,
+			plan: []record.StepPlan{{ID: "introspect", Title: "Introspect the refresh token"}},
+			script: []record.Step{{ID: "introspect", Title: "Introspect the refresh token", Status: record.StatusDone,
+				Artifacts: []record.Artifact{{Name: "introspection", Value: `{"active":true}`,
+					Token: &record.Token{Format: record.FormatOpaque, Claims: []record.Claim{
+						{Name: "active", Value: true, Display: "true"},
+						{Name: "exp", Time: &exp, Display: exp.Format(time.RFC3339)}}}}}}}}, given: req.Tokens}
+	}
+	l.patient("t")
+	for l.m.follow.selected().Kind != flows.KindIntrospect {
+		l.patient("down")
+	}
+	l.patient("right", "enter", "n", "T")
+	if len(l.reqs) != 1 || l.reqs[0].Token != flows.TokenRefresh {
+		t.Fatalf("requests = %+v", l.reqs)
+	}
+	scr := l.screen()
+	for _, want := range []string{"expires in 30d 0h", "(introspection)", "introspected 10:00:00: active true", "scope openid offline_access api:read"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the timeline lacks %q:\n%s", want, scr)
+		}
+	}
+}
+
 func TestLogoutForgetsTheTokens(t *testing.T) {
 	l := newLifecycle(t, flows.Tokens{AccessToken: heldAT, RefreshToken: heldRT, IDToken: "id-token"})
 	l.build = func(req FollowUpRequest) flows.Flow {

@@ -45,6 +45,7 @@ type heldToken struct {
 	state  tokenState
 	why    string // why it was replaced or is dead
 	seen   string // the last introspection's verdict, with its time
+	scope  string // what an access token grants, as the token response said
 }
 
 // ledgerEvent is one line of the session's history.
@@ -134,6 +135,9 @@ func (l *ledger) observe(st record.Step, toks flows.Tokens, source string, follo
 			continue
 		}
 		t := heldToken{name: name, value: v, fp: tokenFingerprint(v), from: source, got: now}
+		if name == "access_token" {
+			t.scope = toks.Scope
+		}
 		for _, a := range st.Artifacts {
 			if a.Name == name && a.Value == v && a.Token != nil {
 				for _, c := range a.Token.Claims {
@@ -213,7 +217,11 @@ func (l *ledger) observe(st record.Step, toks flows.Tokens, source string, follo
 	case st.ID == "revoke" && st.Status == record.StatusDone:
 		if _, ok := st.Artifact("revoked"); ok {
 			kill(which, target, "revoked (RFC 7009)")
-			l.event(now, true, "%s: %s %s revoked", source, which, tokenFingerprint(target))
+			also := ""
+			if which == flows.TokenRefresh {
+				also = " (RFC 7009 §2.1: the provider may revoke the access tokens of the same grant too; introspect to see)"
+			}
+			l.event(now, true, "%s: %s %s revoked%s", source, which, tokenFingerprint(target), also)
 		}
 	case st.ID == "introspect" || st.ID == "introspect-again":
 		a, ok := st.Artifact("introspection")
@@ -221,13 +229,21 @@ func (l *ledger) observe(st record.Step, toks flows.Tokens, source string, follo
 			break
 		}
 		active := ""
+		var exp *time.Time
 		for _, c := range a.Token.Claims {
-			if c.Name == "active" {
+			switch c.Name {
+			case "active":
 				active = c.Display
+			case "exp":
+				exp = c.Time
 			}
 		}
 		if i := l.find(which, target); i >= 0 && active != "" {
 			l.tokens[i].seen = "introspected " + now.UTC().Format("15:04:05") + ": active " + active
+			if exp != nil && l.tokens[i].exp.IsZero() {
+				// a refresh token's lifetime is often known only to the provider
+				l.tokens[i].exp, l.tokens[i].expSrc = *exp, "introspection"
+			}
 			if active == "false" {
 				kill(which, target, "the provider says active: false (expired, revoked or unknown)")
 			}
@@ -503,6 +519,9 @@ func tokenLine(d *doc, t heldToken, now time.Time, st Styles) {
 		detail += " · exp " + t.exp.UTC().Format("15:04:05") + " (" + t.expSrc + ")"
 	}
 	d.text(st.Muted, "    ", detail)
+	if t.scope != "" && t.state == tokenLive {
+		d.text(st.Muted, "    ", "scope "+t.scope)
+	}
 	if t.why != "" {
 		sty := st.Muted
 		if t.state == tokenDead {
