@@ -131,7 +131,7 @@ var cases = []tcase{
 	{fault: hostile.TokenNoAccessToken, kind: cc, step: "token", want: "access_token present"},
 	{fault: hostile.TokenTypeMAC, kind: cc, step: "token", ok: true, want: "a token type this client does not know"},
 	{fault: hostile.TokenTypeNumber, kind: cc, step: "token", want: "token_type type (expected a JSON string, got a number)", cliWant: "✗ token_type type"},
-	{fault: hostile.TokenExpiresObject, kind: cc, step: "token", ok: true, want: "expires_in: not a number; ignored"},
+	{fault: hostile.TokenExpiresObject, kind: cc, step: "token", ok: true, want: "expires_in: not a number; ignored", tuiWant: "⚠ expires_in"},
 	{fault: hostile.Token200Error, kind: pkce, step: "token", want: "invalid_grant: code expired", cliWant: "error: invalid_grant (HTTP 200)"},
 	{fault: hostile.TokenManyMembers, kind: cc, step: "token", want: "too many members", tuiGap: bigBody},
 	{fault: hostile.TokenDeep, kind: cc, step: "token", want: "exceeded max depth", bulky: true},
