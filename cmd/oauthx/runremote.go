@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -110,7 +111,12 @@ func browserAuthorizer(o *runOptions, cfg *flows.Config, bundled bool, stdin io.
 func printWaiting(w io.Writer, wt loopback.Wait, r *remoteOptions, overSSH, freePort bool) {
 	switch {
 	case wt.OpenErr != nil:
-		fmt.Fprintf(w, "Could not open a browser (%v): open the URL above by hand.\n", wt.OpenErr.(*loopback.OpenError).Err)
+		cause := wt.OpenErr
+		var oe *loopback.OpenError
+		if errors.As(cause, &oe) {
+			cause = oe.Err
+		}
+		fmt.Fprintf(w, "Could not open a browser (%v): open the URL above by hand.\n", cause)
 		return
 	case wt.PasteErr != nil:
 		fmt.Fprintf(w, "That is not the redirect URL: %v\nPaste the whole URL the browser ended on and press Enter.\n", wt.PasteErr)

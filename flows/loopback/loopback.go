@@ -416,7 +416,10 @@ func fromLoopback(remote string) bool {
 
 // handleCallback serves the redirect path.
 func (r *Receiver) handleCallback(w http.ResponseWriter, req *http.Request) {
-	full := "http://" + req.Host + req.URL.RequestURI()
+	// The URL the browser loaded: the redirect URI's scheme (https when a proxy in
+	// front terminates TLS), the Host it asked for, the path and query.
+	scheme, _, _ := strings.Cut(r.uri, "://")
+	full := scheme + "://" + req.Host + req.URL.RequestURI()
 	switch req.Method {
 	case http.MethodGet:
 		q, _ := url.ParseQuery(req.URL.RawQuery)

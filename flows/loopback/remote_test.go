@@ -350,3 +350,22 @@ func TestBrowserWaitSummary(t *testing.T) {
 		t.Errorf("default timeout: %q", got)
 	}
 }
+
+func TestStartBehindATLSProxy(t *testing.T) {
+	t.Parallel()
+	// A reverse proxy on this machine terminates TLS for https://app.example/cb and
+	// forwards to the receiver on loopback, Host unchanged.
+	r, err := Start(Config{RedirectURI: "https://app.example/cb", Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Expect("s")
+	if status, body := getAs(t, r, "app.example", "/cb?code=tls&state=s"); status != http.StatusOK {
+		t.Fatalf("%d %s", status, body)
+	}
+	cb, err := r.Wait(context.Background())
+	if err != nil || cb.URL != "https://app.example/cb?code=tls&state=s" {
+		t.Fatalf("callback %+v, %v", cb, err)
+	}
+}
