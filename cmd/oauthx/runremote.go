@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/oauthx/oauthx/flows"
@@ -150,6 +151,9 @@ func printQR(w io.Writer, url string) {
 		return
 	}
 	fmt.Fprintf(w, "%s\n", code)
+	if width := len([]rune(code[:strings.IndexByte(code, '\n')])); width > 80 {
+		fmt.Fprintf(w, "(The code is %d columns wide: widen the terminal if it wraps. With --par the URL, and its code, is much shorter.)\n", width)
+	}
 }
 
 // pasteLines delivers stdin line by line for a pasted redirect URL; the channel is

@@ -299,3 +299,16 @@ listen = "`+listen+`"
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
+
+func TestPrintQRSaysWhenItIsWide(t *testing.T) {
+	t.Parallel()
+	var short, long bytes.Buffer
+	printQR(&short, "https://idp.example/authorize?request_uri=urn:ietf:params:oauth:request_uri:abc&client_id=c")
+	printQR(&long, "https://idp.example/authorize?"+strings.Repeat("x", 700))
+	if strings.Contains(short.String(), "columns wide") || !strings.Contains(short.String(), "█") {
+		t.Errorf("short URL:\n%s", short.String())
+	}
+	if !strings.Contains(long.String(), "columns wide") || !strings.Contains(long.String(), "--par") {
+		t.Errorf("long URL: no note about the width")
+	}
+}
