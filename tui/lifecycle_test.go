@@ -430,7 +430,7 @@ func TestIntrospectionTellsTheRefreshTokensExpiry(t *testing.T) {
 		t.Fatalf("requests = %+v", l.reqs)
 	}
 	scr := l.screen()
-	for _, want := range []string{"expires in 30d 0h", "(introspection)", "introspected 10:00:00: active true", "scope openid offline_access api:read"} {
+	for _, want := range []string{"expires in 30d 0h", "exp 2026-12-23 10:00:00 (introspection)", "introspected 10:00:00: active true", "scope openid offline_access api:read"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("the timeline lacks %q:\n%s", want, scr)
 		}

@@ -514,9 +514,9 @@ func tokenLine(d *doc, t heldToken, now time.Time, st Styles) {
 		state = st.Muted.Render("replaced · ") + state
 	}
 	d.line("  " + head + "  " + state)
-	detail := "from " + t.from + " at " + t.got.UTC().Format("15:04:05")
+	detail := "from " + t.from + " at " + clock(t.got, now)
 	if !t.exp.IsZero() {
-		detail += " · exp " + t.exp.UTC().Format("15:04:05") + " (" + t.expSrc + ")"
+		detail += " · exp " + clock(t.exp, now) + " (" + t.expSrc + ")"
 	}
 	d.text(st.Muted, "    ", detail)
 	if t.scope != "" && t.state == tokenLive {
@@ -572,4 +572,13 @@ func neitherCheckNorRevoke(unsupported map[flows.Kind]string) bool {
 	_, noIntrospect := unsupported[flows.KindIntrospect]
 	_, noRevoke := unsupported[flows.KindRevoke]
 	return noIntrospect && noRevoke
+}
+
+// clock shows a time of day, with the date when it is not today's.
+func clock(t, now time.Time) string {
+	t, now = t.UTC(), now.UTC()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05")
 }
