@@ -149,3 +149,18 @@ func TestNoExportKeyWithoutExport(t *testing.T) {
 		t.Fatal("w works without Options.Export")
 	}
 }
+
+func TestExportDialogFitsEverySize(t *testing.T) {
+	fe := &fakeExport{}
+	h := exportHarness(t, fe, -1)
+	walkTo(h, 7)
+	h.press("w")
+	for _, sz := range [][2]int{{60, 16}, {80, 24}, {120, 40}, {200, 50}} {
+		h.size(sz[0], sz[1])
+		scr := h.screen()
+		checkFits(t, scr, sz[0], sz[1])
+		if !strings.Contains(scr, "file: oauthx-pkce-") {
+			t.Errorf("%dx%d: the file name is not on screen:\n%s", sz[0], sz[1], scr)
+		}
+	}
+}
