@@ -2,6 +2,9 @@ package tui
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -375,5 +378,65 @@ func TestInitialProviderAskingForItsSecretWaitsForIt(t *testing.T) {
 	h.press("enter")
 	if h.m.screen != screenFlows || h.m.choice.ClientSecret != "pw" {
 		t.Fatalf("screen %v, choice %+v", h.m.screen, h.m.choice)
+	}
+}
+
+// TestProfileGolden pins the provider screen with saved profiles (folded at 80×24)
+// and the profile form with problems marked, in both sizes and themes.
+func TestProfileGolden(t *testing.T) {
+	profiles := []Provider{
+		{Name: "work", Issuer: "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0", Profile: "work",
+			Description: "saved profile · Microsoft Entra ID preset · client 0b1c2d3e · secret: environment variable WORK_SECRET"},
+		{Name: "api", Issuer: "https://dev-abc123.us.auth0.com/", Profile: "api", AsksSecret: true,
+			Description: "saved profile · Auth0 preset · client abcDEF123 · secret: asked for at the start of each flow"},
+		{Name: "bad", Issuer: "https://idp.example", Profile: "bad",
+			Problem: "line 30: redirect_uri: must not have a fragment (RFC 6749 §3.1.2)"},
+	}
+	bundledClients := []Client{{ID: "web-app", Description: "Confidential server-side web application."},
+		{ID: "native-app", Description: "Public native application (PKCE)."}, {ID: "machine", Description: "Client credentials."}}
+	scenes := []struct {
+		name  string
+		setup func(h *harness)
+	}{
+		{"profiles", func(h *harness) { h.press("down", "down") }},
+		{"profile_form", func(h *harness) {
+			openNewProfile(t, h)
+			h.typeText("work eu")
+			h.press("tab")
+			h.typeText("https://login.example.com")
+			h.run(h.send(ctrlS))
+		}},
+	}
+	for _, sc := range scenes {
+		for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+			for _, dark := range []bool{true, false} {
+				name := fmt.Sprintf("%s_%dx%d_%s", sc.name, sz[0], sz[1], map[bool]string{true: "dark", false: "light"}[dark])
+				t.Run(name, func(t *testing.T) {
+					h := newHarness(t, dark, func(o *Options) {
+						o.Providers[0].Clients = bundledClients
+						o.Providers = append(o.Providers, profiles...)
+						o.Profiles = &fakeStore{}
+					})
+					h.size(sz[0], sz[1])
+					sc.setup(h)
+					got := h.screen()
+					checkFits(t, got, sz[0], sz[1])
+					path := filepath.Join("testdata", "golden", name+".txt")
+					if *update {
+						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						return
+					}
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (go test ./tui -run TestProfileGolden -update)", err)
+					}
+					if got != string(want) {
+						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+					}
+				})
+			}
+		}
 	}
 }
