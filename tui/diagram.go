@@ -136,11 +136,17 @@ func arrowRows(width int, actors []record.Actor, pos map[record.Actor]int, a rec
 	label := []rune(lifelines(width, actors, pos) + strings.Repeat(" ", width))[:width]
 	row := slices.Clone(label)
 	lo, hi := min(from, to), max(from, to)
-	if lo == hi { // a message to itself
+	if lo == hi { // a message to itself: its label runs up to the next lifeline
 		if hi+2 < width {
 			row[hi+1], row[hi+2] = '─', '↺'
 		}
-		lo, hi = hi, width-1
+		next := width
+		for _, x := range pos {
+			if x > hi {
+				next = min(next, x)
+			}
+		}
+		lo, hi = hi, next
 	} else {
 		for x := lo + 1; x < hi; x++ {
 			row[x] = '─'

@@ -34,12 +34,15 @@ type column struct {
 func computeLayout(w, h, steps int, st Styles) []column {
 	w = min(w, maxWidth)
 	_, frameY := st.Pane.GetFrameSize()
-	stepsH := min(steps+frameY+1, h/3)
+	// The whole plan when it fits: in half the height beside the tabs, in a third when
+	// one column must also hold the request and the exchanges.
+	stepsH := min(steps+frameY+1, h/2)
 	switch {
 	case w < narrowWidth:
 		if h < minHeight {
 			return []column{{w, []slot{{[]pane{paneSteps, paneStep, paneRequest, paneHTTP, paneTokens, paneDiagram}, w, h}}}}
 		}
+		stepsH = min(stepsH, h/3)
 		return []column{{w, []slot{
 			{[]pane{paneSteps}, w, stepsH},
 			{[]pane{paneStep, paneRequest, paneHTTP, paneTokens, paneDiagram}, w, h - stepsH},
@@ -154,7 +157,15 @@ func (w walk) renderSlot(s slot, st Styles) string {
 	head := strings.Join(tabs, st.Muted.Render(" │ "))
 	vp := w.vps[act]
 	if vp.TotalLineCount() > vp.Height() {
-		pct := st.Muted.Render(" " + itoa(int(vp.ScrollPercent()*100)) + "%")
+		// Where the view sits, as arrows: a bare percentage read like progress.
+		more := "↕ more"
+		switch {
+		case vp.AtTop():
+			more = "↓ more"
+		case vp.AtBottom():
+			more = "↑ more"
+		}
+		pct := st.Muted.Render(" " + more)
 		if lipgloss.Width(head)+lipgloss.Width(pct) <= iw {
 			head += strings.Repeat(" ", iw-lipgloss.Width(head)-lipgloss.Width(pct)) + pct
 		}

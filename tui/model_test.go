@@ -94,8 +94,8 @@ func collect(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(90 * time.Millisecond):
-		return nil // a timer (the spinner's tick): nothing the tests wait for
+	case <-time.After(collectWait):
+		return nil // a timer (the timeline's tick, a poll interval): nothing the tests wait for
 	}
 	batch, ok := msg.(tea.BatchMsg)
 	if !ok {
