@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/oauthx/oauthx/flows/record"
@@ -658,7 +659,11 @@ func (w walk) httpContent(st Styles) string {
 		d.text(st.Accent, "", "→ "+req.Method+" "+req.URL)
 		headers(d, req.Header, w.reveal, st)
 		if req.Body != "" {
-			d.text(st.Plain, "  ", maskForm(req.Body, w.reveal))
+			body, hidden := shownBody(req.Body)
+			d.text(st.Plain, "  ", maskForm(body, w.reveal))
+			if hidden > 0 {
+				d.text(st.Warn, "  ", "… "+itoa(hidden)+" more bytes not shown here")
+			}
 		}
 		switch {
 		case x.Response != nil:
@@ -674,7 +679,8 @@ func (w walk) httpContent(st Styles) string {
 			d.line(sty.Render(line))
 			headers(d, resp.Header, w.reveal, st)
 			if resp.Body != "" {
-				for _, l := range strings.Split(prettyBody(resp.Body, resp.Header, w.reveal), "\n") {
+				body, hidden := shownBody(resp.Body)
+				for _, l := range strings.Split(prettyBody(body, resp.Header, w.reveal), "\n") {
 					// a hanging indent keeps wrapped JSON members under their key
 					trimmed := strings.TrimLeft(l, " ")
 					ind := "  " + l[:len(l)-len(trimmed)]
@@ -682,6 +688,9 @@ func (w walk) httpContent(st Styles) string {
 						ind = "  "
 					}
 					d.text(st.Plain, ind, trimmed)
+				}
+				if hidden > 0 {
+					d.text(st.Warn, "  ", "… "+itoa(hidden)+" more bytes not shown here (an export holds the body as recorded)")
 				}
 			}
 			if resp.Truncated {
@@ -756,6 +765,24 @@ func maskForm(body string, show bool) string {
 		}
 	}
 	return strings.Join(parts, "&")
+}
+
+// maxShownBody caps the bytes of one body the HTTP pane lays out. The pane is laid
+// out again on every key press, so a hostile provider's megabyte body would make
+// each one take seconds; what is cut is said on screen and stays in the record.
+const maxShownBody = 64 << 10
+
+// shownBody returns the part of body the HTTP pane shows, cut on a rune boundary,
+// and how many bytes were left out.
+func shownBody(body string) (string, int) {
+	if len(body) <= maxShownBody {
+		return body, 0
+	}
+	cut := maxShownBody
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return body[:cut], len(body) - cut
 }
 
 // prettyBody indents a JSON body (and masks its secret members); other bodies are

@@ -73,14 +73,7 @@ type tcase struct {
 	// tuiGap, when set, skips the TUI run of the case and says why: a known TUI
 	// problem, reported, that the engine and headless runs do not have.
 	tuiGap string
-	// bulky marks a response body of 100 KiB or more, which the TUI's model renders
-	// whole: fast enough normally, too slow under the race detector.
-	bulky bool
 }
-
-// bigBody is the TUI gap of the cases whose response body is megabytes.
-const bigBody = "a response body of megabytes on screen makes every Update (the step, then each key press) take " +
-	"0.8-4 s: the HTTP pane sanitises, indents and wraps the whole body each time"
 
 const (
 	pkce = flows.KindPKCE
@@ -97,17 +90,17 @@ var cases = []tcase{
 	{fault: hostile.Discovery500JSON, kind: cc, step: "discovery", want: "HTTP 500"},
 	{fault: hostile.Discovery503Empty, kind: cc, step: "discovery", want: "HTTP 503"},
 	{fault: hostile.DiscoveryRedirectLoop, kind: cc, step: "discovery", want: "stopped after 10 redirects"},
-	{fault: hostile.DiscoveryHuge, kind: cc, step: "discovery", want: "response body too large", bulky: true},
+	{fault: hostile.DiscoveryHuge, kind: cc, step: "discovery", want: "response body too large"},
 	{fault: hostile.DiscoveryTrickle, kind: cc, step: "discovery", want: "timed out", cliWant: cliTimedOut},
 	{fault: hostile.DiscoveryNoHeaders, kind: cc, step: "discovery", want: "timed out", cliWant: cliTimedOut},
 	{fault: hostile.DiscoveryIssuer, kind: cc, step: "discovery", want: "the metadata names another issuer"},
 	{fault: hostile.DiscoveryMissing, kind: pkce, step: "discovery", want: "authorization_endpoint present"},
 	{fault: hostile.DiscoveryNotURLs, kind: pkce, step: "discovery", want: "is a URL"},
-	{fault: hostile.DiscoveryDeep, kind: cc, step: "discovery", want: "exceeded max depth", bulky: true},
-	{fault: hostile.DiscoveryManyMembers, kind: cc, step: "discovery", ok: true, want: "members is not a metadata document", tuiGap: bigBody},
+	{fault: hostile.DiscoveryDeep, kind: cc, step: "discovery", want: "exceeded max depth"},
+	{fault: hostile.DiscoveryManyMembers, kind: cc, step: "discovery", ok: true, want: "members is not a metadata document"},
 	{fault: hostile.DiscoveryBadUTF8, kind: cc, step: "discovery", want: "the metadata names another issuer"},
 	{fault: hostile.DiscoveryIssuerNumber, kind: cc, step: "discovery", want: "no issuer string"},
-	{fault: hostile.DiscoveryGzipBomb, kind: cc, step: "discovery", want: "response body too large", tuiGap: bigBody},
+	{fault: hostile.DiscoveryGzipBomb, kind: cc, step: "discovery", want: "response body too large"},
 	{fault: hostile.DiscoveryResetMidBody, kind: cc, step: "discovery", want: "connection reset"},
 	{fault: hostile.DiscoveryArray, kind: cc, step: "discovery", want: "the metadata document is not a JSON object"},
 	{fault: hostile.DiscoveryAlgNoneListed, kind: pkce, step: "discovery", ok: true, want: "alg none not offered"},
@@ -121,8 +114,8 @@ var cases = []tcase{
 	{fault: hostile.JWKSMissingKid, kind: pkce, step: "id-token", want: `no key with kid "hostile-rsa-1"`},
 	{fault: hostile.JWKSWrongKeyType, kind: pkce, step: "id-token", want: "it is an EC P-256 key, and RS256 needs an RSA key"},
 	{fault: hostile.JWKS500, kind: pkce, step: "id-token", want: "HTTP 500 Internal Server Error, expected 200"},
-	{fault: hostile.JWKSDeep, kind: pkce, step: "id-token", want: "more than 32 levels deep", bulky: true},
-	{fault: hostile.JWKSHuge, kind: pkce, step: "id-token", want: "response body too large", bulky: true},
+	{fault: hostile.JWKSDeep, kind: pkce, step: "id-token", want: "more than 32 levels deep"},
+	{fault: hostile.JWKSHuge, kind: pkce, step: "id-token", want: "response body too large"},
 	{fault: hostile.JWKSNoHeaders, kind: pkce, step: "id-token", want: "timed out fetching the key set", cliWant: cliTimedOut},
 
 	// Token endpoint.
@@ -136,17 +129,17 @@ var cases = []tcase{
 	{fault: hostile.TokenTypeNumber, kind: cc, step: "token", want: "token_type type (expected a JSON string, got a number)", cliWant: "✗ token_type type"},
 	{fault: hostile.TokenExpiresObject, kind: cc, step: "token", ok: true, want: "expires_in: not a number; ignored", tuiWant: "⚠ expires_in"},
 	{fault: hostile.Token200Error, kind: pkce, step: "token", want: "invalid_grant: code expired", cliWant: "error: invalid_grant (HTTP 200)"},
-	{fault: hostile.TokenManyMembers, kind: cc, step: "token", want: "too many members", tuiGap: bigBody},
-	{fault: hostile.TokenDeep, kind: cc, step: "token", want: "exceeded max depth", bulky: true},
+	{fault: hostile.TokenManyMembers, kind: cc, step: "token", want: "too many members"},
+	{fault: hostile.TokenDeep, kind: cc, step: "token", want: "exceeded max depth"},
 	{fault: hostile.TokenBadUTF8, kind: cc, step: "token", want: "invalid_request: bad", cliWant: "error: invalid_request (HTTP 400)"},
 	{fault: hostile.TokenAlgNone, kind: pkce, step: "id-token", want: `"none" means the token is not signed`},
 	{fault: hostile.TokenKeyConfusion, kind: pkce, step: "id-token", want: "HS256 needs the client secret"},
 	{fault: hostile.TokenIDTokenGarbage, kind: pkce, step: "id-token", want: "an ID token is always a JWT"},
 	{fault: hostile.TokenRedirectLoop, kind: cc, step: "token", want: "redirected (HTTP 307 to /token) and the client gave up"},
-	{fault: hostile.TokenHuge, kind: cc, step: "token", want: "response is too large", bulky: true},
+	{fault: hostile.TokenHuge, kind: cc, step: "token", want: "response is too large"},
 	{fault: hostile.TokenTrickle, kind: cc, step: "token", want: "timed out", cliWant: cliTimedOut},
 	{fault: hostile.TokenNoHeaders, kind: pkce, step: "token", want: "timed out", cliWant: cliTimedOut},
-	{fault: hostile.TokenGzipBomb, kind: cc, step: "token", want: "response is too large", tuiGap: bigBody},
+	{fault: hostile.TokenGzipBomb, kind: cc, step: "token", want: "response is too large"},
 	{fault: hostile.TokenResetMidBody, kind: cc, step: "token", want: "connection reset"},
 
 	// The authorization redirect (through the built-in user agent).
@@ -166,7 +159,7 @@ var cases = []tcase{
 	{fault: hostile.UserinfoSubOther, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "about another subject than the ID token"},
 	{fault: hostile.UserinfoNoSub, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "the sub claim MUST always be returned"},
 	{fault: hostile.UserinfoTruncated, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "the UserInfo response: invalid JSON"},
-	{fault: hostile.UserinfoHuge, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "too large", bulky: true},
+	{fault: hostile.UserinfoHuge, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "too large"},
 	{fault: hostile.UserinfoNoHeaders, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "timed out", cliWant: cliTimedOut},
 	{fault: hostile.UserinfoJWTGarbage, kind: pkce, then: flows.KindUserinfo, step: "userinfo", want: "the sub claim MUST always be returned"},
 
@@ -175,7 +168,7 @@ var cases = []tcase{
 	{fault: hostile.Introspect500HTML, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "the introspection endpoint answered HTTP 500"},
 	{fault: hostile.IntrospectTruncated, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "the introspection response: invalid JSON"},
 	{fault: hostile.IntrospectArray, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "the introspection response: "},
-	{fault: hostile.IntrospectHuge, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "too large", bulky: true},
+	{fault: hostile.IntrospectHuge, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "too large"},
 	{fault: hostile.IntrospectNoHeaders, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "timed out", cliWant: cliTimedOut},
 	{fault: hostile.IntrospectRedirectLoop, kind: cc, then: flows.KindIntrospect, step: "introspect", want: "the introspection endpoint answered HTTP 307"},
 }

@@ -156,9 +156,6 @@ func TestHostileTUI(t *testing.T) {
 			if c.tuiGap != "" {
 				t.Skip("KNOWN GAP (TUI, docs/reliability.md): " + c.tuiGap)
 			}
-			if c.bulky && raceDetector {
-				t.Skip("a body of 100 KiB or more: the TUI renders it whole, 10-20 times slower under -race; run without -race")
-			}
 			issuer := provider(t, c)
 			client := shortClient(t)
 			agent := func(string) flows.Authorizer { return &useragent.Agent{Username: "alice", Client: client} }
