@@ -110,7 +110,15 @@ func TestLoadInProcess(t *testing.T) {
 	swept := heapAfterGC()
 	grown := float64(heaps[2]) - float64(baseHeap)
 	t.Logf("after the clock moved 26 h and 1100 more tokens: heap %.1f MiB (the two runs had added %.1f MiB)", mib(swept), grown/(1<<20))
-	if grown > 1<<20 && float64(swept) > float64(baseHeap)+grown/2 {
+	// The 1100 tokens that trigger the sweep are live and stay; against a small load
+	// (the short run CI makes under -race adds 2-3 MiB) they are the same size as what
+	// was swept, so the heap says nothing. The record counts are checked exactly by
+	// mockidp's TestSweep*; here the heap is judged only after a real load.
+	if grown < 16<<20 {
+		t.Logf("the runs added only %.1f MiB: too little to judge the sweep by the heap (LOAD_DURATION=30s LOAD_CLIENTS=64 does)", grown/(1<<20))
+		return
+	}
+	if float64(swept) > float64(baseHeap)+grown/2 {
 		t.Errorf("the sweep gave back too little: heap %.1f MiB, %.1f MiB before the load, %.1f MiB after it",
 			mib(swept), mib(baseHeap), mib(heaps[2]))
 	}
