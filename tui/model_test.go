@@ -151,9 +151,13 @@ func (h *harness) press(keys ...string) {
 	}
 }
 
+// typeText types into the focused text input. A printable key there only moves the
+// text and restarts the cursor's blink timer, so the commands are not run: waiting
+// for each blink to be taken for a timer made every typed character cost collectWait.
 func (h *harness) typeText(s string) {
+	h.t.Helper()
 	for _, r := range s {
-		h.press(string(r))
+		h.send(keyPress(string(r)))
 	}
 }
 
