@@ -498,39 +498,7 @@ func BenchmarkTimelineTick(b *testing.B) {
 
 // collectPatient is collect with time for a loaded machine: a command has up to
 // five seconds to answer (the spinner's and the timeline's ticks answer within one).
-// The harness's 90 ms can drop a step's result when the machine is busy.
-func collectPatient(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(5 * time.Second):
-		return nil
-	}
-	batch, ok := msg.(tea.BatchMsg)
-	if !ok {
-		return []tea.Msg{msg}
-	}
-	out := make([][]tea.Msg, len(batch))
-	var wg sync.WaitGroup
-	for i, c := range batch {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = collectPatient(c)
-		}()
-	}
-	wg.Wait()
-	var all []tea.Msg
-	for _, o := range out {
-		all = append(all, o...)
-	}
-	return all
-}
+func collectPatient(cmd tea.Cmd) []tea.Msg { return collectWithin(cmd, 5*time.Second) }
 
 // patient sends keys like press, waiting for what each starts as long as it takes
 // (ticks are not run again, so it ends).

@@ -85,7 +85,11 @@ func (h *harness) run(cmd tea.Cmd) {
 
 // collect runs a command (and the commands of a batch, concurrently) and returns
 // their messages in order.
-func collect(cmd tea.Cmd) []tea.Msg {
+func collect(cmd tea.Cmd) []tea.Msg { return collectWithin(cmd, collectWait) }
+
+// collectWithin is collect with its own wait: a command that has not answered
+// within wait is taken for a timer and dropped.
+func collectWithin(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
@@ -94,7 +98,7 @@ func collect(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(collectWait):
+	case <-time.After(wait):
 		return nil // a timer (the timeline's tick, a poll interval): nothing the tests wait for
 	}
 	batch, ok := msg.(tea.BatchMsg)
@@ -107,7 +111,7 @@ func collect(cmd tea.Cmd) []tea.Msg {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = collect(c)
+			out[i] = collectWithin(c, wait)
 		}()
 	}
 	wg.Wait()
