@@ -130,43 +130,33 @@ func lessonMainIn(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return exitInternal
 	}
 	defer w.close()
-	httpClient := &http.Client{Transport: httprec.NewTransport(false), Timeout: httprec.DefaultTimeout}
-
 	printLessonIntro(human, l, w.issuer)
 	var current lesson.Role
 	var encErr error
-	env := lesson.Env{
-		Issuer: w.issuer,
-		IdP:    lessonIdP{w.idp},
-		Demo:   bundledDemo,
-		Authorizer: func(user string) flows.Authorizer {
-			return &useragent.Agent{Username: user, Client: httpClient}
-		},
-		HTTPClient: httpClient,
-		OnStep: func(role lesson.Role, rec record.Step) {
-			if role != current {
-				current = role
-				printPartHeading(human, l, role)
-			}
-			out := rec
-			if !*reveal {
-				out = rec.Redacted()
-			}
-			printStep(human, out)
-			if (role == lesson.RoleAftermath || role == lesson.RoleContrastAfterma) && out.ID == "introspect" {
-				for _, c := range out.Checks {
-					if c.Outcome == record.OutcomePass {
-						fmt.Fprintf(human, "    ✓ %s: %s (%s)\n", c.Name, c.Reason, c.Spec)
-					}
+	env := bundledLessonEnv(w)
+	env.OnStep = func(role lesson.Role, rec record.Step) {
+		if role != current {
+			current = role
+			printPartHeading(human, l, role)
+		}
+		out := rec
+		if !*reveal {
+			out = rec.Redacted()
+		}
+		printStep(human, out)
+		if (role == lesson.RoleAftermath || role == lesson.RoleContrastAfterma) && out.ID == "introspect" {
+			for _, c := range out.Checks {
+				if c.Outcome == record.OutcomePass {
+					fmt.Fprintf(human, "    ✓ %s: %s (%s)\n", c.Name, c.Reason, c.Spec)
 				}
 			}
-			if *verbose {
-				printDetails(human, out)
-			}
-			if *asJSON && encErr == nil {
-				encErr = enc.Encode(lessonLine{Lesson: l.Name, Part: role, Step: &out})
-			}
-		},
+		}
+		if *verbose {
+			printDetails(human, out)
+		}
+		if *asJSON && encErr == nil {
+			encErr = enc.Encode(lessonLine{Lesson: l.Name, Part: role, Step: &out})
+		}
 	}
 	res, err := lesson.Run(ctx, l, env)
 	if err != nil {
@@ -285,5 +275,21 @@ func printWrapped(w io.Writer, prefix, text string) {
 			p = prefix
 		}
 		fmt.Fprintf(w, "%s%s\n", p, line)
+	}
+}
+
+// bundledLessonEnv is what a lesson runs against: the bundled IdP of w, whose
+// faults and clock the lesson drives, and its demo clients, logged in by the
+// built-in user agent.
+func bundledLessonEnv(w *wiring) lesson.Env {
+	httpClient := &http.Client{Transport: httprec.NewTransport(false), Timeout: httprec.DefaultTimeout}
+	return lesson.Env{
+		Issuer: w.issuer,
+		IdP:    lessonIdP{w.idp},
+		Demo:   bundledDemo,
+		Authorizer: func(user string) flows.Authorizer {
+			return &useragent.Agent{Username: user, Client: httpClient}
+		},
+		HTTPClient: httpClient,
 	}
 }

@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/oauthx/oauthx/flows"
-	"github.com/oauthx/oauthx/flows/httprec"
 	"github.com/oauthx/oauthx/flows/lesson"
 	"github.com/oauthx/oauthx/flows/record"
-	"github.com/oauthx/oauthx/flows/useragent"
 	"github.com/oauthx/oauthx/tui"
 )
 
@@ -66,16 +63,7 @@ func (s *lessonStarter) start(name string) (tui.LessonFlow, error) {
 	}
 	s.idp = w
 	s.mu.Unlock()
-	httpClient := &http.Client{Transport: httprec.NewTransport(false), Timeout: httprec.DefaultTimeout}
-	r, err := lesson.Start(l, lesson.Env{
-		Issuer: w.issuer,
-		IdP:    lessonIdP{w.idp},
-		Demo:   bundledDemo,
-		Authorizer: func(user string) flows.Authorizer {
-			return &useragent.Agent{Username: user, Client: httpClient}
-		},
-		HTTPClient: httpClient,
-	})
+	r, err := lesson.Start(l, bundledLessonEnv(w))
 	if err != nil {
 		return nil, err
 	}
