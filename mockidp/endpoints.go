@@ -150,18 +150,26 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now()
+	key := keyOf(tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if rec := s.access[tok]; rec != nil {
+	if rec := s.access[key]; rec != nil {
 		g := s.grants[rec.grantID]
 		if rec.revoked || g == nil || g.revoked || !now.Before(rec.expiresAt) {
+			writeJSON(w, http.StatusOK, map[string]any{"active": false})
+			return
+		}
+		// The token is the JWT this server signed (its hash matched): iat,
+		// aud and jti are read from it rather than kept in the record.
+		c, err := accessTokenClaims(tok)
+		if err != nil {
 			writeJSON(w, http.StatusOK, map[string]any{"active": false})
 			return
 		}
 		sub := rec.clientID
 		resp := map[string]any{
 			"active": true, "scope": joinScopes(rec.scopes), "client_id": rec.clientID, "token_type": "Bearer",
-			"exp": rec.expiresAt.Unix(), "iat": rec.issuedAt.Unix(), "iss": g.issuer, "aud": audClaim(rec.audience), "jti": rec.jti,
+			"exp": rec.expiresAt.Unix(), "iat": c.Iat, "iss": g.issuer, "aud": c.Aud, "jti": c.Jti,
 		}
 		if u := s.cfg.userByName[rec.username]; u != nil {
 			sub = u.Subject()
@@ -171,7 +179,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
-	if rec := s.refresh[tok]; rec != nil {
+	if rec := s.refresh[key]; rec != nil {
 		g := s.grants[rec.grantID]
 		if rec.rotated || g == nil || g.revoked || !now.Before(rec.expiresAt) {
 			writeJSON(w, http.StatusOK, map[string]any{"active": false})
@@ -212,15 +220,16 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, errf(ErrorUnsupportedTokenType, "token_type_hint must be access_token or refresh_token (RFC 7009 §2.2.1)"))
 		return
 	}
+	key := keyOf(tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if rec := s.access[tok]; rec != nil {
+	if rec := s.access[key]; rec != nil {
 		if rec.clientID != client.ID {
 			writeTokenError(w, errf(ErrorUnauthorizedClient, "the token was issued to another client (RFC 7009 §2.1)"))
 			return
 		}
 		rec.revoked = true
-	} else if rec := s.refresh[tok]; rec != nil {
+	} else if rec := s.refresh[key]; rec != nil {
 		if rec.clientID != client.ID {
 			writeTokenError(w, errf(ErrorUnauthorizedClient, "the token was issued to another client (RFC 7009 §2.1)"))
 			return

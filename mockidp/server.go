@@ -70,13 +70,16 @@ type Server struct {
 	sessions      map[string]*session
 	codes         map[string]*authCode
 	grants        map[string]*grant
-	access        map[string]*accessRecord  // by access token value
-	refresh       map[string]*refreshRecord // by refresh token value
-	devices       map[string]*deviceGrant   // by device_code
-	userCode      map[string]string         // user_code (normalised) → device_code
-	pushed        map[string]*pushedRequest // by PAR request_uri
-	assertionJTIs map[string]time.Time      // client_id NUL jti of used client assertions → exp
-	issued        int
+	access        map[tokenKey]*accessRecord  // by SHA-256 of the access token
+	refresh       map[tokenKey]*refreshRecord // by SHA-256 of the refresh token
+	devices       map[string]*deviceGrant     // by device_code
+	userCode      map[string]string           // user_code (normalised) → device_code
+	pushed        map[string]*pushedRequest   // by PAR request_uri
+	assertionJTIs map[string]time.Time        // client_id NUL jti of used client assertions → exp
+	issued        int                         // records stored, ever
+	sinceSweep    int                         // records stored since the last sweep
+	sweepLeft     int                         // records the last sweep left
+	sweeps        int                         // sweeps run, ever
 }
 
 // New returns a server. It returns at once: signing keys are generated (or
@@ -105,8 +108,8 @@ func New(opts Options) (*Server, error) {
 		sessions:      map[string]*session{},
 		codes:         map[string]*authCode{},
 		grants:        map[string]*grant{},
-		access:        map[string]*accessRecord{},
-		refresh:       map[string]*refreshRecord{},
+		access:        map[tokenKey]*accessRecord{},
+		refresh:       map[tokenKey]*refreshRecord{},
 		devices:       map[string]*deviceGrant{},
 		userCode:      map[string]string{},
 		pushed:        map[string]*pushedRequest{},
@@ -256,6 +259,11 @@ func (s *Server) Now() time.Time {
 func (s *Server) Advance(d time.Duration) {
 	if d > 0 {
 		s.offset.Add(int64(d))
+		// What the last sweep left may all have expired now: sweep again
+		// after the minimum number of insertions rather than half of it.
+		s.mu.Lock()
+		s.sweepLeft = 0
+		s.mu.Unlock()
 	}
 }
 

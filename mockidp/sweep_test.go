@@ -125,21 +125,21 @@ func TestStoresAreSwept(t *testing.T) {
 	srv.Advance(32 * 24 * time.Hour)
 
 	// The sweep that insertions trigger: new client_credentials tokens until
-	// the insertion counter crosses a multiple of sweepEvery.
-	issued := func() int {
+	// the next sweep has run.
+	sweeps := func() int {
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
-		return srv.issued
+		return srv.sweeps
 	}
 	advanced := srv.Now()
 	calls := 0
-	for target := (issued()/sweepEvery + 1) * sweepEvery; issued() < target; calls++ {
+	for target := sweeps() + 1; sweeps() < target; calls++ {
 		clientCredentials()
 	}
 	after := sizes()
 	srv.mu.Lock()
 	for _, rec := range srv.access {
-		if rec.issuedAt.Before(advanced) {
+		if !rec.expiresAt.After(advanced) { // issued before the clock moved
 			t.Errorf("an access token issued before the clock moved survived the sweep: %+v", rec)
 		}
 	}
@@ -209,16 +209,84 @@ func TestSweepDropsGraceUnderLoad(t *testing.T) {
 		srv.mu.Lock()
 		for i := range tc.records {
 			// Expired a minute ago: within the day of grace.
-			srv.access[fmt.Sprint("at-", i)] = &accessRecord{grantID: "g", issuedAt: now.Add(-time.Hour - time.Minute), expiresAt: now.Add(-time.Minute)}
+			srv.access[keyOf(fmt.Sprint("at-", i))] = &accessRecord{grantID: "g", expiresAt: now.Add(-time.Minute)}
 		}
-		for srv.issued%sweepEvery != sweepEvery-1 {
-			srv.issued++
-		}
-		srv.noteInsertLocked() // the sweepEvery-th insertion
+		srv.sinceSweep = srv.sweepThresholdLocked() - 1
+		srv.noteInsertLocked() // the insertion that triggers a sweep
 		got := len(srv.access)
 		srv.mu.Unlock()
 		if got != tc.want {
 			t.Errorf("%s: %d access records left, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestIntrospectionReadsTheToken: the store keeps no iat, aud or jti of an
+// access token (it is keyed by the token's hash); introspection reads them from
+// the token, and gives the values the token carries, for one audience and two.
+// A token with the same claims that the server did not issue is not active.
+func TestIntrospectionReadsTheToken(t *testing.T) {
+	t.Parallel()
+	d := newIDP(t, Options{})
+	for _, res := range [][]string{nil, {"https://a.example/"}, {"https://a.example/", "https://b.example/"}} {
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}
+		if res != nil {
+			form["resource"] = res
+		}
+		st, _, m := d.post("/token", form, "machine", "machine-secret")
+		if st != 200 {
+			t.Fatalf("token %v: %d %v", res, st, m)
+		}
+		at := m["access_token"].(string)
+		c := claimsOf(t, at)
+		_, _, in := d.post("/introspect", url.Values{"token": {at}}, "web-app", "web-app-secret")
+		if in["active"] != true || in["jti"] != c["jti"] || in["iat"] != c["iat"] || in["exp"] != c["exp"] ||
+			fmt.Sprint(in["aud"]) != fmt.Sprint(c["aud"]) || in["client_id"] != "machine" || in["sub"] != "machine" {
+			t.Errorf("resource %v: introspection %v, token claims %v", res, in, c)
+		}
+		// Same header and payload, another signature: not a token of this server.
+		forged := at[:strings.LastIndexByte(at, '.')+1] + "AAAA"
+		if _, _, in := d.post("/introspect", url.Values{"token": {forged}}, "web-app", "web-app-secret"); in["active"] != false {
+			t.Errorf("forged token introspected as %v", in)
+		}
+	}
+}
+
+// TestSweepIsAmortised: a sweep walks every record, so the next one waits for
+// as many insertions as half the records it left (at least sweepEvery), and
+// moving the clock brings it back to sweepEvery.
+func TestSweepIsAmortised(t *testing.T) {
+	t.Parallel()
+	srv, err := New(Options{KeyCacheDir: testKeyDir, Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := srv.Now()
+	const live = 10 * sweepEvery
+	srv.mu.Lock()
+	for i := range live {
+		srv.access[keyOf(fmt.Sprint("at-", i))] = &accessRecord{grantID: "g", expiresAt: now.Add(time.Hour)}
+	}
+	srv.grants["g"] = &grant{id: "g", created: now}
+	for srv.sweeps == 0 {
+		srv.noteInsertLocked()
+	}
+	if got, want := srv.sweepThresholdLocked(), (live+1)/2; got != want {
+		t.Errorf("after a sweep that left %d records: next sweep after %d insertions, want %d", srv.sweepLeft, got, want)
+	}
+	n := 0
+	for srv.sweeps == 1 {
+		srv.noteInsertLocked()
+		n++
+	}
+	if n != (live+1)/2 {
+		t.Errorf("the second sweep came after %d insertions, want %d", n, (live+1)/2)
+	}
+	srv.mu.Unlock()
+	srv.Advance(time.Minute)
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if got := srv.sweepThresholdLocked(); got != sweepEvery {
+		t.Errorf("after the clock moved: next sweep after %d insertions, want %d", got, sweepEvery)
 	}
 }

@@ -268,7 +268,7 @@ func (s *Server) grantRefresh(r *http.Request, client *Client) (*tokenSet, *oaut
 		return nil, errf(ErrorInvalidRequest, "refresh_token is required")
 	}
 	s.mu.Lock()
-	rec := s.refresh[rt]
+	rec := s.refresh[keyOf(rt)]
 	if rec == nil {
 		s.mu.Unlock()
 		return nil, errf(ErrorInvalidGrant, "unknown refresh token")

@@ -2,7 +2,10 @@ package mockidp
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,14 +28,22 @@ type grant struct {
 	created  time.Time // server clock; a grant no record refers to is swept after a while
 }
 
+// tokenKey is how the access and refresh token stores are keyed: the SHA-256
+// of the token. It is short (a JWT access token is several hundred bytes) and,
+// unlike the jti alone, it matches only the exact token the server issued.
+type tokenKey [sha256.Size]byte
+
+func keyOf(tok string) tokenKey { return sha256.Sum256([]byte(tok)) }
+
+// accessRecord is what the server keeps of an access token: what revocation,
+// expiry, userinfo and the API need. Introspection reads the other claims
+// (iat, aud, jti) from the token itself, which the server signed and which
+// matched this record by its hash.
 type accessRecord struct {
 	grantID   string
-	jti       string
 	clientID  string
 	username  string
 	scopes    []string
-	audience  []string
-	issuedAt  time.Time
 	expiresAt time.Time
 	revoked   bool
 }
@@ -125,8 +136,8 @@ func (s *Server) issueTokens(ctx context.Context, g *grant, client *Client, with
 		return nil, &oauthError{Code: ErrorServerError, Description: "signing failed", Status: http.StatusInternalServerError}
 	}
 	ts.AccessToken = tok
-	rec := &accessRecord{grantID: g.id, jti: jti, clientID: client.ID, username: g.username, scopes: g.scopes,
-		audience: aud, issuedAt: now, expiresAt: now.Add(lt.AccessToken)}
+	rec := &accessRecord{grantID: g.id, clientID: client.ID, username: g.username, scopes: g.scopes,
+		expiresAt: now.Add(lt.AccessToken)}
 
 	if withRefresh {
 		ts.RefreshToken = s.randomString(32)
@@ -141,21 +152,23 @@ func (s *Server) issueTokens(ctx context.Context, g *grant, client *Client, with
 	}
 
 	s.mu.Lock()
-	s.access[ts.AccessToken] = rec
+	s.access[keyOf(ts.AccessToken)] = rec
 	if withRefresh {
-		s.refresh[ts.RefreshToken] = &refreshRecord{grantID: g.id, clientID: client.ID, issuedAt: now, expiresAt: now.Add(lt.RefreshToken)}
+		s.refresh[keyOf(ts.RefreshToken)] = &refreshRecord{grantID: g.id, clientID: client.ID, issuedAt: now, expiresAt: now.Add(lt.RefreshToken)}
 	}
 	s.noteInsertLocked()
 	s.mu.Unlock()
 	return ts, nil
 }
 
-// Sweeping. Every sweepEvery insertions the stores forget what expired more
-// than sweepGrace ago (kept that long so that a replayed code or a reused
-// refresh token still gets its precise error for a while). Past storeSoftLimit
-// records the grace is dropped: whatever has expired goes at once, so the stores
-// hold about what is live (tokens issued in the last access-token lifetime,
-// unexpired refresh chains) whatever the load.
+// Sweeping. The stores forget what expired more than sweepGrace ago (kept
+// that long so that a replayed code or a reused refresh token still gets its
+// precise error for a while). A sweep walks every record, so it runs once the
+// insertions since the last one reach max(sweepEvery, half the records that
+// sweep left): amortised O(1) per insertion however full the stores are. Past
+// storeSoftLimit records the grace is dropped: whatever has expired goes at
+// once, so the stores hold about what is live (tokens issued in the last
+// access-token lifetime, unexpired refresh chains) whatever the load.
 const (
 	sweepEvery     = 1024
 	sweepGrace     = 24 * time.Hour
@@ -165,11 +178,18 @@ const (
 	grantMinAge = 10 * time.Minute
 )
 
-// noteInsertLocked counts stored records and sweeps every sweepEvery of them.
-// s.mu must be held.
+// sweepThresholdLocked is the number of insertions since the last sweep that
+// triggers the next one. s.mu must be held.
+func (s *Server) sweepThresholdLocked() int {
+	return max(sweepEvery, s.sweepLeft/2)
+}
+
+// noteInsertLocked counts stored records and sweeps when enough were stored
+// since the last sweep. s.mu must be held.
 func (s *Server) noteInsertLocked() {
 	s.issued++
-	if s.issued%sweepEvery != 0 {
+	s.sinceSweep++
+	if s.sinceSweep < s.sweepThresholdLocked() {
 		return
 	}
 	grace := sweepGrace
@@ -177,15 +197,15 @@ func (s *Server) noteInsertLocked() {
 		grace = 0
 	}
 	s.sweepLocked(s.Now(), grace)
+	s.sinceSweep = 0
+	s.sweepLeft = s.storedLocked()
+	s.sweeps++
 }
 
 // storedLocked is the number of records in every store. s.mu must be held.
 func (s *Server) storedLocked() int {
-	n := 0
-	for _, v := range s.storeSizesLocked() {
-		n += v
-	}
-	return n
+	return len(s.pending) + len(s.sessions) + len(s.codes) + len(s.grants) + len(s.access) +
+		len(s.refresh) + len(s.devices) + len(s.userCode) + len(s.pushed) + len(s.assertionJTIs)
 }
 
 // storeSizesLocked counts the records of each store. s.mu must be held.
@@ -411,7 +431,7 @@ func claimsForScopes(u *User, scopes []string) map[string]any {
 func (s *Server) lookupAccess(tok string) (*accessRecord, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.access[tok]
+	rec := s.access[keyOf(tok)]
 	if rec == nil {
 		return nil, "unknown token"
 	}
@@ -422,4 +442,30 @@ func (s *Server) lookupAccess(tok string) (*accessRecord, string) {
 		return nil, "token expired"
 	}
 	return rec, ""
+}
+
+// atClaims are the claims introspection reads from an access token.
+type atClaims struct {
+	Iat int64           `json:"iat"`
+	Aud json.RawMessage `json:"aud"` // a string or an array, as issued
+	Jti string          `json:"jti"`
+}
+
+// accessTokenClaims decodes the payload of an access token this server
+// issued (the caller found its record by the token's hash, so it is not
+// checked again here).
+func accessTokenClaims(tok string) (*atClaims, error) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("not a compact JWS")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, err
+	}
+	var c atClaims
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }

@@ -81,8 +81,9 @@ func TestLoadInProcess(t *testing.T) {
 	}
 
 	// The provider keeps each record until a day after it expired (an access token:
-	// 1 h + 24 h) and sweeps every 1024 records stored. Move its clock past that and
-	// store more than 1024: what the two runs stored must go.
+	// 1 h + 24 h) and sweeps once enough records were stored since the last sweep
+	// (1024 right after its clock moves). Move its clock past that and store more
+	// than 1024: what the two runs stored must go.
 	srv.Advance(26 * time.Hour)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
