@@ -565,6 +565,10 @@ func (m Model) header(w int) string {
 			parts = append(parts, st.Bold.Render(t))
 		}
 	}
+	if m.opts.Insecure && !m.choice.Provider.Bundled && !m.opts.ReadOnly && !lesson {
+		// on every screen of a real provider's flow: nothing about it can be trusted
+		parts = append(parts, st.Fail.Render("⚠ TLS NOT VERIFIED (--insecure)"))
+	}
 	left := strings.Join(parts, st.Muted.Render(" · "))
 	right := ""
 	if m.opts.Faults != nil && m.choice.Provider.Bundled && !lesson {

@@ -566,3 +566,27 @@ func TestDeviceApproveLogsInHere(t *testing.T) {
 		t.Errorf("approver = %#v, want the in-terminal agent as bob", got)
 	}
 }
+
+// With --insecure, every screen of a real provider's flow says that TLS is not
+// verified; the bundled IdP (plain loopback HTTP) does not.
+func TestInsecureIsShownForRealProviders(t *testing.T) {
+	const warning = "TLS NOT VERIFIED"
+	real := newHarness(t, true, func(o *Options) {
+		o.Providers = []Provider{{Name: "Dev Keycloak", Issuer: "https://kc.test:8443/realms/dev", ClientID: "c"}}
+		o.InitialFlow = flows.KindPKCE
+		o.Insecure = true
+	})
+	real.size(120, 40)
+	if !strings.Contains(real.screen(), warning) {
+		t.Errorf("no %q on the walkthrough of a real provider:\n%s", warning, real.screen())
+	}
+	walkTo(real, 3)
+	if !strings.Contains(real.screen(), warning) {
+		t.Errorf("the warning went away after a few steps:\n%s", real.screen())
+	}
+	bundled := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindPKCE; o.Insecure = true })
+	bundled.size(120, 40)
+	if strings.Contains(bundled.screen(), warning) {
+		t.Errorf("the bundled IdP is not reached over TLS, yet the header warns:\n%s", bundled.screen())
+	}
+}

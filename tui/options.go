@@ -40,6 +40,9 @@ type Options struct {
 	InitialUser string
 	// Dark forces a dark (true) or light (false) palette; nil asks the terminal.
 	Dark *bool
+	// Insecure says NewFlow does not verify real providers' TLS certificates
+	// (`oauthx --insecure`); the header then warns on every screen of such a flow.
+	Insecure bool
 	// NoColor drops every colour (NO_COLOR).
 	NoColor bool
 	// Now is the clock used for relative times; nil means time.Now.

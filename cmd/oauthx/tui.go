@@ -18,6 +18,7 @@ import (
 
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/callback"
+	"github.com/oauthx/oauthx/flows/httprec"
 	"github.com/oauthx/oauthx/flows/lesson"
 	"github.com/oauthx/oauthx/flows/loopback"
 	"github.com/oauthx/oauthx/flows/useragent"
@@ -42,6 +43,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	present := fs.Bool("present", false, "presenter mode for a projector: one pane at a time, big step titles, high contrast, b/n step back and forth")
 	lessonName := fs.String("lesson", "", "open this attack lesson at once (oauthx lesson lists them)")
 	profileName := fs.String("profile", "", "open the flow menu against the saved profile `NAME` (oauthx providers lists them)")
+	insecure := fs.Bool("insecure", false, "do not verify real providers' TLS certificates (a development provider with a self-signed certificate); the header warns on every screen")
 	configPath := fs.String("config", "", "profiles file (default $OAUTHX_CONFIG, else the user config directory's oauthx/profiles.toml)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: oauthx [--flow NAME | --lesson NAME] [--present] [--user NAME] [--profile NAME | --issuer URL --client-id ID [--client-secret-env VAR]]")
@@ -133,6 +135,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInternal
 	}
 	defer w.close()
+	w.insecure = *insecure
 	debugf("bundled IdP at %s after %s", w.issuer, time.Since(start))
 
 	users := []string{}
@@ -170,6 +173,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		InitialProvider: *profileName,
 		Dark:            dark,
 		NoColor:         os.Getenv("NO_COLOR") != "",
+		Insecure:        *insecure,
 	}
 	// The token lifecycle: follow-ups, the device flow's browser, the IdP's clock.
 	opts.FollowUp = w.followUp
@@ -211,6 +215,7 @@ type wiring struct {
 	hs       *http.Server
 	issuer   string
 	profiles *profileStore // tuiprofiles.go
+	insecure bool          // --insecure: real providers' TLS certificates are not verified
 
 	mu       sync.Mutex
 	receiver *loopback.Receiver // bound for the current flow, before its request is built
@@ -303,6 +308,9 @@ func (w *wiring) flowConfig(choice tui.ProviderChoice, kind flows.Kind) (*flows.
 		if kind != flows.KindClientCredentials {
 			cfg.Scopes = []string{"openid", "profile", "email"}
 		}
+	}
+	if w.insecure && !choice.Provider.Bundled {
+		cfg.HTTPClient = &http.Client{Transport: httprec.NewTransport(true), Timeout: httprec.DefaultTimeout}
 	}
 	return &cfg, nil
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/record"
 	"github.com/oauthx/oauthx/flows/useragent"
+	"github.com/oauthx/oauthx/mockidp"
 	"github.com/oauthx/oauthx/tui"
 )
 
@@ -139,5 +141,45 @@ func TestWiringTypedInProvider(t *testing.T) {
 	recs := runToEnd(t, f, &useragent.Agent{Username: "bob"})
 	if last := recs[len(recs)-1]; last.Failed() {
 		t.Fatalf("step %s failed: %v", last.ID, last.Error)
+	}
+}
+
+// TestWiringInsecure: a provider with a certificate the system does not trust (a
+// development provider's self-signed one) fails discovery with the certificate
+// error, unless the explorer was started with --insecure.
+func TestWiringInsecure(t *testing.T) {
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config.ErrorLog = discardLogger() // the refused handshakes are the point
+	ts.StartTLS()
+	defer ts.Close()
+	idp, err := mockidp.New(mockidp.Options{Issuer: ts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = idp
+	choice := tui.ProviderChoice{Provider: tui.Provider{Name: "self-signed", Issuer: ts.URL},
+		ClientID: "machine", ClientSecret: "machine-secret"}
+	for _, insecure := range []bool{false, true} {
+		w, err := newWiring()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.insecure = insecure
+		f, err := w.newFlow(choice, flows.KindClientCredentials)
+		if err != nil {
+			w.close()
+			t.Fatal(err)
+		}
+		recs := runToEnd(t, f, nil)
+		w.close()
+		last := recs[len(recs)-1]
+		switch {
+		case insecure && last.Failed():
+			t.Errorf("--insecure: step %s failed: %v", last.ID, last.Error)
+		case !insecure && !last.Failed():
+			t.Error("a self-signed certificate was accepted without --insecure")
+		case !insecure && !strings.Contains(last.Error.Error(), "certificate"):
+			t.Errorf("without --insecure the error should name the certificate: %v", last.Error)
+		}
 	}
 }
