@@ -59,26 +59,33 @@ func TestGoldenViews(t *testing.T) {
 					sc.setup(h)
 					got := h.screen()
 					checkFits(t, got, sz[0], sz[1])
-					path := filepath.Join("testdata", "golden", name+".txt")
-					if *update {
-						if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-							t.Fatal(err)
-						}
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./tui -run TestGoldenViews -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-					}
+					checkGolden(t, name, got)
 				})
 			}
 		}
+	}
+}
+
+// checkGolden compares a view with testdata/golden/NAME.txt, or rewrites the file
+// under -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name+".txt")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./tui -run %s -update writes it)", err, strings.SplitN(t.Name(), "/", 2)[0])
+	}
+	if got != string(want) {
+		t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 

@@ -2,8 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -71,20 +69,7 @@ func TestLifecycleGoldenViews(t *testing.T) {
 					h := sc.setup(t, dark, sz[0], sz[1])
 					got := h.screen()
 					checkFits(t, got, sz[0], sz[1])
-					path := filepath.Join("testdata", "golden", name+".txt")
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./tui -run TestLifecycleGoldenViews -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-					}
+					checkGolden(t, name, got)
 				})
 			}
 		}

@@ -2,8 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,20 +40,7 @@ func TestPresentGolden(t *testing.T) {
 					sc.setup(h)
 					got := h.screen()
 					checkFits(t, got, sz[0], sz[1])
-					path := filepath.Join("testdata", "golden", name+".txt")
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./tui -run TestPresentGolden -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-					}
+					checkGolden(t, name, got)
 				})
 			}
 		}

@@ -3,8 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -421,20 +419,7 @@ func TestProfileGolden(t *testing.T) {
 					sc.setup(h)
 					got := h.screen()
 					checkFits(t, got, sz[0], sz[1])
-					path := filepath.Join("testdata", "golden", name+".txt")
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (go test ./tui -run TestProfileGolden -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("view differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-					}
+					checkGolden(t, name, got)
 				})
 			}
 		}
