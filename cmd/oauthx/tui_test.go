@@ -55,11 +55,7 @@ func runToEnd(t *testing.T, f flows.Flow, auth flows.Authorizer) []record.Step {
 // TestWiringRunsEveryFlowAgainstTheBundledIdP checks what the TUI is given: every
 // flow against the in-process IdP, logging in inside the terminal as alice.
 func TestWiringRunsEveryFlowAgainstTheBundledIdP(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
 	for _, k := range flows.Kinds() {
 		t.Run(string(k.Kind), func(t *testing.T) {
@@ -82,11 +78,7 @@ func TestWiringRunsEveryFlowAgainstTheBundledIdP(t *testing.T) {
 // TestFaultControllerSwitchesTheIdP: a fault switched on from the TUI's faults screen
 // is caught by the client's checks.
 func TestFaultControllerSwitchesTheIdP(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	fc := faultController{w.idp}
 	if len(fc.Catalog()) == 0 {
 		t.Fatal("empty fault catalog")
@@ -115,11 +107,7 @@ func TestFaultControllerSwitchesTheIdP(t *testing.T) {
 // TestWiringTypedInProvider is "Another provider…": an issuer with a client id typed
 // in (here the bundled IdP's own issuer, treated like any other provider).
 func TestWiringTypedInProvider(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	choice := tui.ProviderChoice{Provider: tui.Provider{Name: w.issuer, Issuer: w.issuer}, ClientID: "native-app"}
 	f, err := w.newFlow(choice, flows.KindPKCE)
 	if err != nil {
@@ -182,4 +170,15 @@ func TestWiringInsecure(t *testing.T) {
 			t.Errorf("without --insecure the error should name the certificate: %v", last.Error)
 		}
 	}
+}
+
+// testWiring is the explorer's wiring with its bundled IdP, closed when the test ends.
+func testWiring(t *testing.T) *wiring {
+	t.Helper()
+	w, err := newWiring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.close)
+	return w
 }

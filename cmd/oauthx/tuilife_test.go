@@ -17,11 +17,7 @@ import (
 // with the flow's client; the refresh rotates the refresh token and the reuse of the
 // spent one is refused.
 func TestWiringRunsTheFollowUps(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
 	alice := &useragent.Agent{Username: "alice"}
 	f, err := w.newFlow(bundled, flows.KindPKCE)
@@ -99,11 +95,7 @@ func TestWiringRunsTheFollowUps(t *testing.T) {
 
 // TestClockOffsetFollowsTheIdP: the timeline's clock is the bundled IdP's.
 func TestClockOffsetFollowsTheIdP(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	if off := w.clockOffset(); off < -time.Second || off > time.Second {
 		t.Fatalf("offset before any move = %s", off)
 	}
@@ -117,11 +109,7 @@ func TestClockOffsetFollowsTheIdP(t *testing.T) {
 // and its feed is closed when another flow replaces it; a closed or full feed never
 // blocks or panics the poll.
 func TestDeviceFlowReportsItsPolling(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
 	f, err := w.newFlow(bundled, flows.KindDevice)
 	if err != nil {
@@ -152,11 +140,7 @@ func TestDeviceFlowReportsItsPolling(t *testing.T) {
 // approves in a browser; here the user agent stands for that browser, as bob), then
 // the poll gets bob's tokens.
 func TestDeviceApprovedElsewhereThenPolled(t *testing.T) {
-	w, err := newWiring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := testWiring(t)
 	bundled := tui.ProviderChoice{Provider: tui.Provider{Name: "Bundled IdP", Issuer: w.issuer, Bundled: true}}
 	f, err := w.newFlow(bundled, flows.KindDevice)
 	if err != nil {
