@@ -134,7 +134,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if !mustLogin {
 		ar.username = sess.username
 	}
-	if none && !s.hasConsent(sess, client.ID, ar.scopes) {
+	if none && s.mustAskConsent(ar, sess) {
 		s.redirectError(w, ar, errf(ErrorConsentRequired, "prompt=none but the user has not consented to these scopes"))
 		return
 	}
@@ -145,13 +145,18 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.noteInsertLocked()
 	s.mu.Unlock()
 
+	// The login and consent pages are the answer to this request itself, as
+	// most providers do it, rather than a redirect to a page of their own:
+	// one hop fewer for the browser, and nothing about OAuth lost (the
+	// pages' forms carry the pending request's id; GET /login and
+	// GET /consent still show them again, for a reload).
 	switch {
 	case mustLogin:
-		http.Redirect(w, r, ar.issuer+"/login?req="+ar.id, http.StatusFound)
-	case !slices.Contains(ar.prompt, "consent") && s.hasConsent(sess, client.ID, ar.scopes):
+		s.renderLogin(w, http.StatusOK, ar, ar.loginHint, "")
+	case !s.mustAskConsent(ar, sess):
 		s.finish(w, r, ar, sess)
 	default:
-		http.Redirect(w, r, ar.issuer+"/consent?req="+ar.id, http.StatusFound)
+		s.renderConsent(w, ar, sess.username)
 	}
 }
 
@@ -380,7 +385,43 @@ func (s *Server) hasConsent(sess *session, clientID string, scopes []string) boo
 	return true
 }
 
-// takePending returns the pending request named by the form field "req".
+// mustAskConsent reports whether the user must see the consent page for an
+// authorization request (OIDC Core §3.1.2.4): always with prompt=consent;
+// never for a first-party client; always for a public client answered on a
+// loopback or private-use redirect URI, whose identity cannot be proven, so
+// that a consent given before does not count (RFC 8252 §8.6); otherwise
+// unless this session already allowed these scopes for this client.
+func (s *Server) mustAskConsent(ar *authRequest, sess *session) bool {
+	switch {
+	case slices.Contains(ar.prompt, "consent"):
+		return true
+	case ar.client.FirstParty:
+		return false
+	case ar.client.Public && nativeRedirect(ar.redirectURI):
+		return true
+	}
+	return !s.hasConsent(sess, ar.client.ID, ar.scopes)
+}
+
+// nativeRedirect reports whether a redirect URI is one a native app would
+// listen on (RFC 8252 §7.1, §7.3): a private-use scheme or loopback HTTP,
+// which any app on the device could claim.
+func nativeRedirect(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return false
+	case "http":
+		return isLoopbackHost(u.Hostname())
+	}
+	return true
+}
+
+// getPending returns the pending authorization request with this id, if it
+// is still live.
 func (s *Server) getPending(id string) *authRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -460,11 +501,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.id, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-	if ar.kind == "authorize" && !slices.Contains(ar.prompt, "consent") && s.hasConsent(sess, ar.client.ID, ar.scopes) {
+	if ar.kind == "authorize" && !s.mustAskConsent(ar, sess) {
 		s.finish(w, r, ar, sess)
 		return
 	}
-	http.Redirect(w, r, ar.issuer+"/consent?req="+ar.id, http.StatusSeeOther)
+	// Consent is the answer to the login itself (no redirect to a consent
+	// page): a reload re-posts the login, which only logs in again.
+	s.renderConsent(w, ar, sess.username)
 }
 
 // consentRequest returns the pending request and the session that may
@@ -493,13 +536,19 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	if ar == nil {
 		return
 	}
+	s.renderConsent(w, ar, sess.username)
+}
+
+// renderConsent shows the consent form of a pending request to the user
+// logged in as username.
+func (s *Server) renderConsent(w http.ResponseWriter, ar *authRequest, username string) {
 	type scopeLine struct{ Name, Meaning string }
 	var lines []scopeLine
 	for _, sc := range ar.scopes {
 		lines = append(lines, scopeLine{sc, scopeMeaning(sc)})
 	}
 	renderPage(w, http.StatusOK, consentPage, map[string]any{
-		"Issuer": ar.issuer, "Req": ar.id, "Client": ar.client, "User": sess.username, "Scopes": lines, "Device": ar.kind == "device",
+		"Issuer": ar.issuer, "Req": ar.id, "Client": ar.client, "User": username, "Scopes": lines, "Device": ar.kind == "device",
 	})
 }
 

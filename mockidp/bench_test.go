@@ -73,17 +73,47 @@ func BenchmarkClientCredentials(b *testing.B) {
 }
 
 // BenchmarkAuthCodePKCERound is one full authorization code + PKCE round as a
-// user agent and a public client make it: GET /authorize, GET /login,
-// POST /login, GET /consent, POST /consent, POST /token.
+// new browser and a client make it, with a new login every round:
+//
+//   - first-party: the round as issue 2 counts it (authorize, login, token)
+//     for a confidential client its administrator trusts (Client.FirstParty),
+//     so the user is not asked to consent: GET /authorize (the login page),
+//     POST /login (the redirect with the code), POST /token with
+//     client_secret_basic;
+//   - consent: the public native-app of the demo set, whose user must allow
+//     each time: GET /authorize (the login page), POST /login (the consent
+//     page), POST /consent (the redirect with the code), POST /token.
 func BenchmarkAuthCodePKCERound(b *testing.B) {
-	_, conns, ts := benchServerConns(b, nil)
+	b.Run("first-party", func(b *testing.B) {
+		benchPKCERound(b, Client{ID: "trusted-app", Secret: "trusted-secret", FirstParty: true, PKCERequired: true,
+			RedirectURIs: []string{cb}, GrantTypes: []string{GrantAuthorizationCode}, ResponseTypes: []string{"code"},
+			AuthMethods: []string{AuthClientSecretBasic}})
+	})
+	b.Run("consent", func(b *testing.B) { benchPKCERound(b, Client{ID: "native-app", Public: true}) })
+}
+
+// benchPKCERound times rounds with client (a demo client is named by its id
+// and Public alone; any other is added to the configuration).
+func benchPKCERound(b *testing.B, client Client) {
+	var cfg *Config
+	if client.FirstParty {
+		cfg = &Config{Clients: []Client{client}}
+	}
+	_, conns, ts := benchServerConns(b, cfg)
 	base := ts.Client().Transport
 	authURL := ts.URL + "/authorize?" + url.Values{
-		"response_type": {"code"}, "client_id": {"native-app"}, "redirect_uri": {cb},
+		"response_type": {"code"}, "client_id": {client.ID}, "redirect_uri": {cb},
 		"scope": {"openid profile"}, "state": {"st"}, "nonce": {"nn"},
 		"code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"},
 	}.Encode()
 	form := "application/x-www-form-urlencoded"
+	tokenForm := url.Values{"grant_type": {"authorization_code"}, "redirect_uri": {cb}, "code_verifier": {rfcVerifier}}
+	tokenAuth := ""
+	if client.Public {
+		tokenForm.Set("client_id", client.ID)
+	} else {
+		tokenAuth = basicAuth(client.ID, client.Secret)
+	}
 	// The signatures this round makes, timed in the same loop so that the
 	// ratio holds even on a busy machine: one RS256 ID token and one ES256
 	// access token.
@@ -91,23 +121,24 @@ func BenchmarkAuthCodePKCERound(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	claims := map[string]any{"iss": ts.URL, "sub": "alice", "aud": "native-app", "nonce": "nn"}
+	claims := map[string]any{"iss": ts.URL, "sub": "alice", "aud": client.ID, "nonce": "nn"}
 	var rounds, sigs time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		start := time.Now()
 		jar, _ := cookiejar.New(nil) // a new browser each round: login every time
 		c := &http.Client{Transport: base, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		loc := benchHop(b, c, http.MethodGet, authURL, "", "")
-		req := loc[strings.Index(loc, "req=")+4:]
-		benchHop(b, c, http.MethodGet, loc, "", "")
-		loc = benchHop(b, c, http.MethodPost, ts.URL+"/login", form, "req="+req+"&demo_user=alice")
-		benchHop(b, c, http.MethodGet, loc, "", "")
-		loc = benchHop(b, c, http.MethodPost, ts.URL+"/consent", form, "req="+req+"&decision=allow")
-		u, _ := url.Parse(loc)
-		code := u.Query().Get("code")
-		tok := benchHop(b, c, http.MethodPost, ts.URL+"/token", form, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-			"redirect_uri": {cb}, "client_id": {"native-app"}, "code_verifier": {rfcVerifier}}.Encode())
+		req := pendingID(b, benchHop(b, c, http.MethodGet, authURL, "", ""))
+		loc := benchHop(b, c, http.MethodPost, ts.URL+"/login", form, "req="+req+"&demo_user=alice")
+		if !client.FirstParty {
+			loc = benchHop(b, c, http.MethodPost, ts.URL+"/consent", form, "req="+req+"&decision=allow")
+		}
+		u, err := url.Parse(loc)
+		if err != nil || u.Query().Get("code") == "" {
+			b.Fatalf("no code in %.200q", loc)
+		}
+		tokenForm.Set("code", u.Query().Get("code"))
+		tok := benchPost(b, c, ts.URL+"/token", tokenAuth, tokenForm.Encode())
 		if !strings.Contains(tok, `"id_token"`) {
 			b.Fatalf("token response %s", tok)
 		}
@@ -124,9 +155,29 @@ func BenchmarkAuthCodePKCERound(b *testing.B) {
 	b.ReportMetric(float64(conns.Load())/float64(b.N), "conns/op")
 }
 
+// pendingID is the pending request's id in a login or consent page's form.
+func pendingID(b testing.TB, page string) string {
+	const mark = `name="req" value="`
+	i := strings.Index(page, mark)
+	if i < 0 {
+		b.Fatalf("no pending request in page %q", page)
+	}
+	id, _, _ := strings.Cut(page[i+len(mark):], `"`)
+	return id
+}
+
 // benchHop makes one request and returns the Location header, or the body
 // when there is none.
 func benchHop(b *testing.B, c *http.Client, method, u, ctype, body string) string {
+	return benchRequest(b, c, method, u, ctype, "", body)
+}
+
+// benchPost posts a form with an optional Authorization header.
+func benchPost(b *testing.B, c *http.Client, u, auth, body string) string {
+	return benchRequest(b, c, http.MethodPost, u, "application/x-www-form-urlencoded", auth, body)
+}
+
+func benchRequest(b *testing.B, c *http.Client, method, u, ctype, auth, body string) string {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -134,6 +185,9 @@ func benchHop(b *testing.B, c *http.Client, method, u, ctype, body string) strin
 	req, _ := http.NewRequest(method, u, r)
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -174,7 +228,7 @@ func BenchmarkSign(b *testing.B) {
 
 // BenchmarkAuthCodePKCERoundInProcess is the same round without the network:
 // handlers called directly with httptest.NewRecorder. The difference from
-// BenchmarkAuthCodePKCERound is what the six loopback hops cost.
+// BenchmarkAuthCodePKCERound is what the four loopback hops cost.
 func BenchmarkAuthCodePKCERoundInProcess(b *testing.B) {
 	const iss = "http://127.0.0.1:9"
 	srv, err := New(Options{KeyCacheDir: testKeyDir, Issuer: iss})
@@ -217,12 +271,9 @@ func BenchmarkAuthCodePKCERoundInProcess(b *testing.B) {
 			}
 			return rec
 		}
-		loc := hop("GET", authURL, "").Header().Get("Location")
-		req := loc[strings.Index(loc, "req=")+4:]
-		hop("GET", loc, "")
-		loc = hop("POST", iss+"/login", "req="+req+"&demo_user=alice").Header().Get("Location")
-		hop("GET", loc, "")
-		loc = hop("POST", iss+"/consent", "req="+req+"&decision=allow").Header().Get("Location")
+		req := pendingID(b, hop("GET", authURL, "").Body.String())
+		hop("POST", iss+"/login", "req="+req+"&demo_user=alice")
+		loc := hop("POST", iss+"/consent", "req="+req+"&decision=allow").Header().Get("Location")
 		u, _ := url.Parse(loc)
 		hop("POST", iss+"/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
 			"redirect_uri": {cb}, "client_id": {"native-app"}, "code_verifier": {rfcVerifier}}.Encode())

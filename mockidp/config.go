@@ -95,6 +95,13 @@ type Client struct {
 	// JWKS is the client's public JWK Set (RFC 7517 §5, as JSON), needed for
 	// the private_key_jwt authentication method (RFC 7523 §2.2).
 	JWKS string `toml:"jwks"`
+	// FirstParty marks a client the provider's administrator trusts, like
+	// the provider's own web application: its users are not asked to
+	// consent, the "previous administrative consent" of OIDC Core §3.1.2.4.
+	// prompt=consent still asks. Only confidential clients may be first
+	// party: a public client's identity cannot be assured, so it is always
+	// asked (RFC 8252 §8.6, RFC 6749 §10.2).
+	FirstParty bool `toml:"first_party"`
 }
 
 func (c *Client) allowsGrant(g string) bool        { return slices.Contains(c.GrantTypes, g) }
@@ -467,6 +474,9 @@ func normaliseClient(c *Client, f string) error {
 	}
 	if c.Name == "" {
 		c.Name = c.ID
+	}
+	if c.Public && c.FirstParty {
+		return fmt.Errorf("%s.first_party: a public client cannot be first party: anyone can use its client_id, so its users must always be asked to consent (RFC 8252 §8.6); remove first_party or make the client confidential", f)
 	}
 	if c.Public {
 		if c.Secret != "" {

@@ -102,6 +102,11 @@ id = "a"
 public = true
 secret = "x"
 redirect_uris = ["https://x.example/cb"]`, "clients[0].secret: a public client has no secret"},
+		{"public first party", `[[clients]]
+id = "a"
+public = true
+first_party = true
+redirect_uris = ["http://127.0.0.1/cb"]`, "clients[0].first_party: a public client cannot be first party"},
 		{"unknown grant", `[[clients]]
 id = "a"
 secret = "s"
@@ -171,15 +176,14 @@ func TestConfigUsersAndAlgorithms(t *testing.T) {
 		conf := &oauth2.Config{ClientID: tc.client, ClientSecret: "s", RedirectURL: "http://127.0.0.1:1234/cb", Scopes: []string{"openid", "profile"},
 			Endpoint: oauth2.Endpoint{AuthURL: d.iss + "/authorize", TokenURL: d.iss + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 		c := browser(t)
-		p := do(t, c, http.MethodGet, conf.AuthCodeURL("s"), nil)
-		login := do(t, c, http.MethodGet, p.header.Get("Location"), nil)
+		login := do(t, c, http.MethodGet, conf.AuthCodeURL("s"), nil)
 		if strings.Contains(login.body, "demo_user") {
 			t.Error("configured non-demo users must not get a demo button")
 		}
 		action, form := formOf(t, login)
 		form.Set("username", "carol")
 		form.Set("password", "pw")
-		res := browse(t, c, do(t, c, http.MethodPost, action, form).header.Get("Location"), "http://127.0.0.1:1234/cb", "", "allow")
+		res := browseFrom(t, c, http.MethodPost, action, form, "http://127.0.0.1:1234/cb", "", "allow")
 		tok, err := conf.Exchange(ctx, res.params.Get("code"))
 		if err != nil {
 			t.Fatal(err)

@@ -134,12 +134,12 @@ func (s *Server) handleDevice(w http.ResponseWriter, r *http.Request) {
 	s.noteInsertLocked()
 	s.mu.Unlock()
 	if sess == nil {
-		http.Redirect(w, r, iss+"/login?req="+ar.id, http.StatusSeeOther)
+		s.renderLogin(w, http.StatusOK, ar, "", "")
 		return
 	}
 	// Always ask: RFC 8628 §5.4 warns of remote phishing, so the user must
 	// see which client is asking.
-	http.Redirect(w, r, iss+"/consent?req="+ar.id, http.StatusSeeOther)
+	s.renderConsent(w, ar, sess.username)
 }
 
 // finishDevice records the user's decision on a device grant.

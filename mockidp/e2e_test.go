@@ -220,13 +220,10 @@ func TestE2EDevice(t *testing.T) {
 	c := browser(t)
 	p := do(t, c, http.MethodGet, da.VerificationURIComplete, nil)
 	action, form := formOf(t, p)
-	p = do(t, c, http.MethodPost, action, form)
-	res := p.header.Get("Location")
-	p = do(t, c, http.MethodGet, res, nil)
+	p = do(t, c, http.MethodPost, action, form) // the login page
 	action, form = formOf(t, p)
 	form.Set("demo_user", "bob")
-	p = do(t, c, http.MethodPost, action, form)
-	p = do(t, c, http.MethodGet, p.header.Get("Location"), nil)
+	p = do(t, c, http.MethodPost, action, form) // the consent page
 	action, form = formOf(t, p)
 	form.Set("decision", "allow")
 	p = do(t, c, http.MethodPost, action, form)

@@ -91,7 +91,7 @@ func FuzzAuthorize(f *testing.F) {
 			if rec.Code >= 500 {
 				t.Fatalf("%s status %d for %q", method, rec.Code, q)
 			}
-			if loc := rec.Header().Get("Location"); loc != "" && !strings.HasPrefix(loc, "http://127.0.0.1/login?") {
+			if loc := rec.Header().Get("Location"); loc != "" {
 				u, err := url.Parse(loc)
 				if err != nil {
 					t.Fatalf("bad Location %q", loc)

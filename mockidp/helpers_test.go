@@ -122,6 +122,12 @@ func formOf(t testing.TB, p page) (string, url.Values) {
 	return html.UnescapeString(m[1]), v
 }
 
+// isLoginPage reports whether p is the login form.
+func isLoginPage(p page) bool {
+	m := reForm.FindStringSubmatch(p.body)
+	return p.status == http.StatusOK && m != nil && strings.HasSuffix(m[1], "/login")
+}
+
 // authResult is what arrived at the redirect URI.
 type authResult struct {
 	mode   string // query, fragment or form_post
@@ -130,49 +136,44 @@ type authResult struct {
 
 // browse walks an authorization request through login and consent as user,
 // and returns what the client's redirect URI received. user "" means the
-// session is expected to be present already.
+// session is expected to be present already. Like a browser, it follows
+// redirects and submits whichever form a page shows, whether the page came
+// from a GET or as the answer to a POST.
 func browse(t testing.TB, c *http.Client, authURL, redirectPrefix, user, decision string) authResult {
 	t.Helper()
-	u := authURL
-	var p page
+	return browseFrom(t, c, http.MethodGet, authURL, nil, redirectPrefix, user, decision)
+}
+
+// browseFrom is browse starting with any request, e.g. a login form filled
+// in by the test.
+func browseFrom(t testing.TB, c *http.Client, method, u string, form url.Values, redirectPrefix, user, decision string) authResult {
+	t.Helper()
 	for hop := 0; hop < 10; hop++ {
-		if strings.HasPrefix(u, redirectPrefix) {
+		if method == http.MethodGet && strings.HasPrefix(u, redirectPrefix) {
 			return resultFromURL(t, u)
 		}
-		p = do(t, c, http.MethodGet, u, nil)
+		p := do(t, c, method, u, form)
 		switch {
 		case p.status == http.StatusFound || p.status == http.StatusSeeOther:
-			u = p.header.Get("Location")
+			method, u, form = http.MethodGet, p.header.Get("Location"), nil
 			continue
 		case p.status != http.StatusOK:
-			t.Fatalf("GET %s: status %d\n%s", u, p.status, p.body)
+			t.Fatalf("%s %s: status %d\n%s", method, u, p.status, p.body)
 		}
-		action, form := formOf(t, p)
+		action, fields := formOf(t, p)
 		switch {
 		case strings.HasPrefix(action, redirectPrefix): // form_post
-			return authResult{"form_post", form}
+			return authResult{"form_post", fields}
 		case strings.HasSuffix(action, "/login"):
-			form.Set("demo_user", user)
+			fields.Set("demo_user", user)
 		case strings.HasSuffix(action, "/consent"):
-			form.Set("decision", decision)
+			fields.Set("decision", decision)
 		default:
 			t.Fatalf("unexpected form action %q", action)
 		}
-		p = do(t, c, http.MethodPost, action, form)
-		switch p.status {
-		case http.StatusFound, http.StatusSeeOther:
-			u = p.header.Get("Location")
-		case http.StatusOK:
-			action, form := formOf(t, p)
-			if strings.HasPrefix(action, redirectPrefix) {
-				return authResult{"form_post", form}
-			}
-			t.Fatalf("POST returned a page with form %q:\n%s", action, p.body)
-		default:
-			t.Fatalf("POST %s: status %d\n%s", action, p.status, p.body)
-		}
+		method, u, form = http.MethodPost, action, fields
 	}
-	t.Fatalf("too many hops, last %s", u)
+	t.Fatalf("too many hops, last %s %s", method, u)
 	return authResult{}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"strconv"
 )
 
 // The pages are small, need no JavaScript (except the form_post auto-submit,
@@ -99,6 +100,9 @@ func renderPage(w http.ResponseWriter, status int, t *template.Template, data an
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
+	// A Content-Length keeps the page in one write, not chunked (the login
+	// page is over net/http's 2 KiB buffer).
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

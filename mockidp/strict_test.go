@@ -252,6 +252,59 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 	}
 }
 
+// TestConsentIsRemembered covers when the consent page is shown (OIDC Core
+// §3.1.2.4): once per session for a confidential client, every time for a
+// public client on a loopback redirect URI (RFC 8252 §8.6), never for a
+// first-party client unless prompt=consent.
+func TestConsentIsRemembered(t *testing.T) {
+	t.Parallel()
+	d := newIDP(t, Options{Config: &Config{Clients: []Client{{ID: "trusted", Secret: "s", FirstParty: true,
+		RedirectURIs: []string{cb}, GrantTypes: []string{GrantAuthorizationCode}, ResponseTypes: []string{"code"}}}}})
+	pkce := url.Values{"code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"}}
+	isConsentPage := func(p page) bool {
+		m := reForm.FindStringSubmatch(p.body)
+		return p.status == http.StatusOK && m != nil && strings.HasSuffix(m[1], "/consent")
+	}
+	loggedIn := func() *http.Client {
+		c := browser(t)
+		browse(t, c, d.authorizeURL("web-app", nil), cb, "alice", "allow")
+		return c
+	}
+
+	c := loggedIn()
+	if p := do(t, c, http.MethodGet, d.authorizeURL("web-app", nil), nil); p.status != http.StatusFound {
+		t.Errorf("confidential client, consent given in this session: %d, want the redirect at once\n%s", p.status, p.body)
+	}
+	browse(t, c, d.authorizeURL("native-app", pkce), cb, "", "allow")
+	if p := do(t, c, http.MethodGet, d.authorizeURL("native-app", pkce), nil); !isConsentPage(p) {
+		t.Errorf("public native client, consent given in this session: %d, want the consent page again (RFC 8252 §8.6)\n%s", p.status, p.body)
+	}
+	p := do(t, c, http.MethodGet, d.authorizeURL("native-app", url.Values{"prompt": {"none"}, "code_challenge": pkce["code_challenge"], "code_challenge_method": {"S256"}}), nil)
+	if res := resultFromURL(t, p.header.Get("Location")); res.params.Get("error") != "consent_required" {
+		t.Errorf("public native client with prompt=none: %v, want consent_required", res.params)
+	}
+
+	// First party: login, then straight back with the code.
+	c = browser(t)
+	login := do(t, c, http.MethodGet, d.authorizeURL("trusted", url.Values{"scope": {"openid"}}), nil)
+	action, form := formOf(t, login)
+	form.Set("demo_user", "bob")
+	p = do(t, c, http.MethodPost, action, form)
+	if res := resultFromURL(t, p.header.Get("Location")); p.status != http.StatusSeeOther && p.status != http.StatusFound || res.params.Get("code") == "" {
+		t.Fatalf("first-party login: %d %v, want the redirect with a code\n%s", p.status, res.params, p.body)
+	}
+	if st, m := d.exchange("trusted", "s", resultFromURL(t, p.header.Get("Location")).params.Get("code"), nil); st != 200 || m["id_token"] == nil {
+		t.Errorf("first-party code exchange: %d %v", st, m)
+	}
+	p = do(t, c, http.MethodGet, d.authorizeURL("trusted", url.Values{"scope": {"openid"}, "prompt": {"none"}}), nil)
+	if res := resultFromURL(t, p.header.Get("Location")); res.params.Get("code") == "" {
+		t.Errorf("first party with a session and prompt=none: %v, want a code", res.params)
+	}
+	if p := do(t, c, http.MethodGet, d.authorizeURL("trusted", url.Values{"scope": {"openid"}, "prompt": {"consent"}}), nil); !isConsentPage(p) {
+		t.Errorf("first party with prompt=consent: %d, want the consent page\n%s", p.status, p.body)
+	}
+}
+
 func TestSessionPromptAndMaxAge(t *testing.T) {
 	t.Parallel()
 	d := newIDP(t, Options{})
@@ -272,8 +325,8 @@ func TestSessionPromptAndMaxAge(t *testing.T) {
 	for _, extra := range []url.Values{{"prompt": {"login"}}, {"max_age": {"5"}}} {
 		d.srv.Advance(10 * time.Second)
 		p = do(t, c, http.MethodGet, d.authorizeURL("web-app", extra), nil)
-		if p.status != 302 || !strings.Contains(p.header.Get("Location"), "/login?") {
-			t.Fatalf("%v: %d %s", extra, p.status, p.header.Get("Location"))
+		if !isLoginPage(p) {
+			t.Fatalf("%v: %d %s %s", extra, p.status, p.header.Get("Location"), p.body)
 		}
 	}
 	// A fresh login moves auth_time.
@@ -289,8 +342,7 @@ func TestLoginAndConsentPages(t *testing.T) {
 	t.Parallel()
 	d := newIDP(t, Options{})
 	c := browser(t)
-	p := do(t, c, http.MethodGet, d.authorizeURL("web-app", url.Values{"login_hint": {"bob"}}), nil)
-	login := do(t, c, http.MethodGet, p.header.Get("Location"), nil)
+	login := do(t, c, http.MethodGet, d.authorizeURL("web-app", url.Values{"login_hint": {"bob"}}), nil)
 	for _, want := range []string{`name="username" value="bob"`, `type="password" name="password"`, `name="demo_user" value="alice"`, `name="demo_user" value="bob"`} {
 		if !strings.Contains(login.body, want) {
 			t.Errorf("login page lacks %s", want)
@@ -299,16 +351,21 @@ func TestLoginAndConsentPages(t *testing.T) {
 	action, form := formOf(t, login)
 	form.Set("username", "alice")
 	form.Set("password", "wrong")
-	p = do(t, c, http.MethodPost, action, form)
+	p := do(t, c, http.MethodPost, action, form)
 	if p.status != 200 || !strings.Contains(p.body, "Wrong username or password") || !strings.Contains(p.body, `value="alice"`) {
 		t.Fatalf("wrong password: %d\n%s", p.status, p.body)
 	}
 	form.Set("password", "alice")
 	p = do(t, c, http.MethodPost, action, form)
-	if p.status != 303 {
+	if p.status != 200 {
 		t.Fatalf("login: %d %s", p.status, p.body)
 	}
-	consent := do(t, c, http.MethodGet, p.header.Get("Location"), nil)
+	consent := p // the consent page is the login's answer
+	// It is also shown again by GET /consent, for a reload.
+	_, hidden := formOf(t, consent)
+	if again := do(t, c, http.MethodGet, d.iss+"/consent?req="+hidden.Get("req"), nil); again.body != consent.body {
+		t.Errorf("GET /consent shows another page:\n%s", again.body)
+	}
 	for _, want := range []string{"<code>openid</code>", "<code>offline_access</code>", "refresh token", `name="decision" value="allow"`, `name="decision" value="deny"`} {
 		if !strings.Contains(consent.body, want) {
 			t.Errorf("consent page lacks %s", want)
@@ -347,12 +404,10 @@ func TestDeviceDenyAndExpiry(t *testing.T) {
 	c := browser(t)
 	p := do(t, c, http.MethodGet, vu, nil)
 	action, form := formOf(t, p)
-	p = do(t, c, http.MethodPost, action, form)
-	p = do(t, c, http.MethodGet, p.header.Get("Location"), nil)
+	p = do(t, c, http.MethodPost, action, form) // the login page
 	action, form = formOf(t, p)
 	form.Set("demo_user", "alice")
-	p = do(t, c, http.MethodPost, action, form)
-	p = do(t, c, http.MethodGet, p.header.Get("Location"), nil)
+	p = do(t, c, http.MethodPost, action, form) // the consent page
 	action, form = formOf(t, p)
 	form.Set("decision", "deny")
 	if p = do(t, c, http.MethodPost, action, form); !strings.Contains(p.body, "denied") {

@@ -84,10 +84,9 @@ func TestStoresAreSwept(t *testing.T) {
 			"scope": {"openid offline_access"}, "state": {"st"}, "nonce": {"nn"},
 			"code_challenge": {rfcChallenge}, "code_challenge_method": {"S256"},
 		}.Encode()
-		loc := hop(http.MethodGet, authz, "", "").Header().Get("Location")
-		req := loc[strings.Index(loc, "req=")+4:]
+		req := pendingID(t, hop(http.MethodGet, authz, "", "").Body.String())
 		hop(http.MethodPost, "/login", "req="+req+"&demo_user=alice", "")
-		loc = hop(http.MethodPost, "/consent", "req="+req+"&decision=allow", "").Header().Get("Location")
+		loc := hop(http.MethodPost, "/consent", "req="+req+"&decision=allow", "").Header().Get("Location")
 		u, _ := url.Parse(loc)
 		tok := jsonOf(hop(http.MethodPost, "/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
 			"redirect_uri": {cb}, "client_id": {"native-app"}, "code_verifier": {rfcVerifier}}.Encode(), ""))

@@ -36,9 +36,7 @@ func ExampleAgent() {
 	fmt.Println("mode:", res.Callback.Mode, "state:", res.Callback.Params["state"], "code:", res.Callback.Params["code"] != "")
 	fmt.Println(res.Notes)
 	// Output:
-	// GET 302 /login
 	// POST 0 /login login: demo login button pressed for alice
-	// GET 303 /consent
 	// POST 0 /consent consent: "Allow" pressed
 	// GET 302 /callback back to the redirect URI with the authorization response (not fetched)
 	// mode: query state: xyz code: true
