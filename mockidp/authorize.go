@@ -445,6 +445,16 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, status int, ar *authRequest, username, errMsg string) {
+	if username != "" || errMsg != "" {
+		renderPage(w, status, loginPage, s.loginData(ar, username, errMsg))
+		return
+	}
+	s.pageCache.render(w, status, loginPage, "login\x00"+ar.issuer+"\x00"+ar.client.ID,
+		func() map[string]any { return s.loginData(ar, "", "") }, ar.id)
+}
+
+// loginData is what the login page shows.
+func (s *Server) loginData(ar *authRequest, username, errMsg string) map[string]any {
 	type button struct{ Username, Label string }
 	var demo []button
 	for _, u := range s.cfg.users {
@@ -456,9 +466,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, ar *authRequest,
 			demo = append(demo, button{u.Username, label})
 		}
 	}
-	renderPage(w, status, loginPage, map[string]any{
-		"Issuer": ar.issuer, "Req": ar.id, "Client": ar.client, "Username": username, "Error": errMsg, "Demo": demo,
-	})
+	return map[string]any{"Issuer": ar.issuer, "Req": ar.id, "Client": ar.client, "Username": username, "Error": errMsg, "Demo": demo}
 }
 
 // handleLogin checks the credentials (or the demo user button), starts a
@@ -542,14 +550,18 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 // renderConsent shows the consent form of a pending request to the user
 // logged in as username.
 func (s *Server) renderConsent(w http.ResponseWriter, ar *authRequest, username string) {
+	key := "consent\x00" + ar.issuer + "\x00" + ar.client.ID + "\x00" + username + "\x00" + strings.Join(ar.scopes, " ") + "\x00" + strconv.FormatBool(ar.kind == "device")
+	s.pageCache.render(w, http.StatusOK, consentPage, key, func() map[string]any { return consentData(ar, username) }, ar.id)
+}
+
+// consentData is what the consent page shows.
+func consentData(ar *authRequest, username string) map[string]any {
 	type scopeLine struct{ Name, Meaning string }
 	var lines []scopeLine
 	for _, sc := range ar.scopes {
 		lines = append(lines, scopeLine{sc, scopeMeaning(sc)})
 	}
-	renderPage(w, http.StatusOK, consentPage, map[string]any{
-		"Issuer": ar.issuer, "Req": ar.id, "Client": ar.client, "User": username, "Scopes": lines, "Device": ar.kind == "device",
-	})
+	return map[string]any{"Issuer": ar.issuer, "Req": ar.id, "Client": ar.client, "User": username, "Scopes": lines, "Device": ar.kind == "device"}
 }
 
 // handleConsent records the decision. Deny sends access_denied

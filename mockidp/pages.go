@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // The pages are small, need no JavaScript (except the form_post auto-submit,
@@ -95,6 +96,83 @@ func renderPage(w http.ResponseWriter, status int, t *template.Template, data an
 		http.Error(w, "template error", http.StatusInternalServerError)
 		return
 	}
+	writePage(w, status, buf.Bytes())
+}
+
+// pageCache keeps the login and consent pages, which differ from one
+// request to the next only by the pending request's id once the client,
+// the user and the scopes are the same: executing html/template costs tens
+// of microseconds a page, the largest part of the provider's own work in an
+// authorization round after the signatures (docs/benchmarks.md). A page is
+// executed once with a marker for the id, split there, and the id, which
+// needs no escaping, is put between the halves.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[string][2][]byte
+}
+
+// idMarker stands for the id while a page is executed; html/template
+// leaves it as it is in every context.
+const idMarker = "oauthxPendingRequestIdMarker"
+
+// pageCacheMax bounds the cache: the issuer is taken from the Host header
+// when it is not fixed, so the keys are not all ours.
+const pageCacheMax = 256
+
+// render writes page t for the data made by data, with "Req" set to id.
+// key must name everything else the data holds.
+func (c *pageCache) render(w http.ResponseWriter, status int, t *template.Template, key string, pageData func() map[string]any, id string) {
+	if !plainID(id) {
+		data := pageData()
+		data["Req"] = id
+		renderPage(w, status, t, data)
+		return
+	}
+	c.mu.Lock()
+	halves, ok := c.pages[key]
+	c.mu.Unlock()
+	if !ok {
+		data := pageData()
+		data["Req"] = idMarker
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, data); err != nil {
+			http.Error(w, "template error", http.StatusInternalServerError)
+			return
+		}
+		before, after, found := bytes.Cut(buf.Bytes(), []byte(idMarker))
+		if !found || bytes.Contains(after, []byte(idMarker)) { // the marker in a client's name, say
+			data["Req"] = id
+			renderPage(w, status, t, data)
+			return
+		}
+		halves = [2][]byte{before, after}
+		c.mu.Lock()
+		if c.pages == nil || len(c.pages) >= pageCacheMax {
+			c.pages = make(map[string][2][]byte)
+		}
+		c.pages[key] = halves
+		c.mu.Unlock()
+	}
+	body := make([]byte, 0, len(halves[0])+len(id)+len(halves[1]))
+	body = append(append(append(body, halves[0]...), id...), halves[1]...)
+	writePage(w, status, body)
+}
+
+// plainID reports whether id is made of base64url characters only, which
+// are the same escaped or not in every HTML context (ids come from
+// randomString).
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return id != ""
+}
+
+// writePage sends a rendered page with the headers every page has.
+func writePage(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -102,9 +180,9 @@ func renderPage(w http.ResponseWriter, status int, t *template.Template, data an
 	h.Set("Referrer-Policy", "no-referrer")
 	// A Content-Length keeps the page in one write, not chunked (the login
 	// page is over net/http's 2 KiB buffer).
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
 
 func renderError(w http.ResponseWriter, status int, title, msg string) {

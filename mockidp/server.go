@@ -62,6 +62,8 @@ type Server struct {
 	randMu sync.Mutex
 	rand   io.Reader
 
+	pageCache pageCache // rendered login and consent pages
+
 	faultMu sync.RWMutex
 	faults  map[Fault]bool
 
