@@ -526,6 +526,13 @@ func (w walk) approveBox(d *doc, st Styles) {
 	d.blank()
 	d.text(st.Title, "", "How to approve")
 	switch {
+	case w.canApproveWhilePolling():
+		d.text(st.Plain, "", "open the verification URI on a phone or computer, enter the code, log in and consent")
+		d.line(st.Plain.Render("n  or approve here, inside the terminal, as ") + st.Selected.Render(sanitize(w.caps.users[w.user])))
+	case w.dev.approving:
+		d.text(st.Plain, "", "approving inside the terminal…")
+	case w.dev.approvedBy != "":
+		d.text(st.Plain, "", "approved inside the terminal as "+sanitize(w.dev.approvedBy)+"; the next poll gets the tokens")
 	case w.running:
 		d.text(st.Plain, "", "open the verification URI on a phone or computer, enter the code, log in and consent")
 	case w.canLoginHere():

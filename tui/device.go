@@ -51,6 +51,70 @@ func (w walk) approveInBrowser() (walk, tea.Cmd) {
 	return w, tea.Batch(openURL(w.caps.open, w.run, uri), cmd)
 }
 
+// deviceApprovedMsg is the end of an approval made inside the terminal while the
+// flow polls.
+type deviceApprovedMsg struct {
+	run  int
+	user string
+	res  flows.AuthorizeResult
+	err  error
+}
+
+// canApproveWhilePolling reports whether `n` can approve the user code inside the
+// terminal while the flow polls: after `o`, when the browser did not work out.
+func (w walk) canApproveWhilePolling() bool {
+	if !w.polling() || w.dev.approving || w.dev.approvedBy != "" || !w.canLoginHere() {
+		return false
+	}
+	_, ok := w.caps.login(w.caps.users[w.user]).(flows.DeviceApprover)
+	return ok
+}
+
+// approveWhilePolling is `n` while the flow polls: the built-in user agent approves
+// the user code as the chosen demo user, as the person would on another device.
+// The polling step is already running, so the approval is not a step of its own;
+// the next poll shows its effect.
+func (w walk) approveWhilePolling() (walk, tea.Cmd) {
+	if !w.canApproveWhilePolling() {
+		return w, nil
+	}
+	user := w.caps.users[w.user]
+	approver := w.caps.login(user).(flows.DeviceApprover)
+	da := flows.DeviceAuthorization{}
+	if a, ok := w.artifact("user_code"); ok {
+		da.UserCode = a.Value
+	}
+	if a, ok := w.artifact("verification_uri"); ok {
+		da.VerificationURI = a.Value
+	}
+	if a, ok := w.artifact("verification_uri_complete"); ok {
+		da.VerificationURIComplete = a.Value
+	}
+	w.dev.approving = true
+	w.status, w.statusErr = "approving the code inside the terminal as "+user+"…", false
+	run := w.run
+	return w, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := approver.ApproveDevice(ctx, da)
+		return deviceApprovedMsg{run: run, user: user, res: res, err: err}
+	}
+}
+
+// approvedHere takes the result of an approval made while polling.
+func (w walk) approvedHere(msg deviceApprovedMsg) walk {
+	w.dev.approving = false
+	if msg.err != nil {
+		w.status, w.statusErr = "✗ could not approve inside the terminal: "+msg.err.Error(), true
+		return w
+	}
+	w.dev.approvedBy = msg.user
+	if w.polling() {
+		w.status, w.statusErr = "✓ approved inside the terminal as "+msg.user+", as on another device: the next poll gets the tokens", false
+	}
+	return w
+}
+
 // opened takes the browser's launch result.
 func (w walk) opened(msg urlOpenedMsg) walk {
 	if msg.err != nil {
@@ -165,6 +229,10 @@ type deviceWatch struct {
 	watching bool
 	cancel   context.CancelFunc
 	waits    []DeviceWait
+	// approving is set while `n` approves inside the terminal during the polling;
+	// approvedBy is the user it approved as.
+	approving  bool
+	approvedBy string
 }
 
 // deviceWaitMsg carries one pause of the polling of run.

@@ -288,3 +288,80 @@ func BenchmarkDeviceRebuild(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// deviceApprover is an in-terminal login that can also approve user codes.
+type deviceApprover struct {
+	fakeAuth
+	mu  sync.Mutex
+	got []flows.DeviceAuthorization
+}
+
+func (d *deviceApprover) ApproveDevice(_ context.Context, da flows.DeviceAuthorization) (flows.AuthorizeResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.got = append(d.got, da)
+	return flows.AuthorizeResult{}, nil
+}
+
+// After `o`, while the flow polls, `n` still approves inside the terminal (the
+// browser may not have worked out): the user agent approves the code as the chosen
+// user, as on another device, and the polling goes on.
+func TestDeviceApproveHereWhilePolling(t *testing.T) {
+	op := &opener{}
+	bf := &blockingFlow{fakeFlow: deviceScript(), started: make(chan struct{}), cancelled: make(chan struct{})}
+	approvers := map[string]*deviceApprover{}
+	var mu sync.Mutex
+	h := newHarness(t, true, func(o *Options) {
+		o.InitialFlow = flows.KindDevice
+		o.OpenURL = op.open
+		o.NewFlow = func(ProviderChoice, flows.Kind) (flows.Flow, error) { return bf, nil }
+		o.LoginAs = func(u string) flows.Authorizer {
+			mu.Lock()
+			defer mu.Unlock()
+			if approvers[u] == nil {
+				approvers[u] = &deviceApprover{fakeAuth: fakeAuth{"login:" + u}}
+			}
+			return approvers[u]
+		}
+	})
+	h.size(100, 30)
+	h.patient("n") // the device code
+	h.press("u")   // approve as bob
+	// o: the approve step without an approver, then the poll starts and blocks.
+	for _, msg := range collect(h.send(keyPress("o"))) {
+		if cmd := h.send(msg); cmd != nil {
+			go collect(cmd)
+		}
+	}
+	<-bf.started
+	if !h.m.walk.polling() {
+		t.Fatal("not polling after o")
+	}
+	if !h.m.keys.Next.Enabled() || !strings.Contains(h.screen(), "approve here as bob") {
+		t.Fatalf("n is not offered while polling:\n%s", h.screen())
+	}
+	msgs := collect(h.send(keyPress("n")))
+	if len(msgs) != 1 {
+		t.Fatalf("n while polling gave %d messages", len(msgs))
+	}
+	h.send(msgs[0])
+	mu.Lock()
+	got := approvers["bob"].got
+	mu.Unlock()
+	want := flows.DeviceAuthorization{UserCode: "WDJB-MJHT", VerificationURI: "http://127.0.0.1:9999/device", VerificationURIComplete: deviceURI}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("approved %+v, want %+v", got, want)
+	}
+	if !strings.Contains(h.m.walk.status, "approved inside the terminal as bob") || !strings.Contains(h.screen(), "the next poll gets the tokens") {
+		t.Errorf("status %q; screen:\n%s", h.m.walk.status, h.screen())
+	}
+	if h.m.keys.Next.Enabled() {
+		t.Error("n is still offered after the approval")
+	}
+	h.send(keyPress("esc"))
+	select {
+	case <-bf.cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("esc did not cancel the poll")
+	}
+}

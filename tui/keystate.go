@@ -85,6 +85,9 @@ func (m *Model) updateKeys() {
 		k.Next.SetEnabled(idle && !w.snap.done)
 		approve := idle && w.atApprove()
 		switch {
+		case w.canApproveWhilePolling():
+			k.Next.SetEnabled(true)
+			k.Next.SetHelp("n", "approve here as "+w.caps.users[w.user])
 		case auth && w.canLoginHere():
 			k.Next.SetHelp("n", "log in as "+w.caps.users[w.user])
 		case approve && w.canLoginHere():

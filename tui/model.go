@@ -303,6 +303,12 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.walk = m.walk.opened(msg)
 		return nil, true
+	case deviceApprovedMsg:
+		if !m.hasWalk || msg.run != m.walk.run {
+			return nil, false
+		}
+		m.walk = m.walk.approvedHere(msg)
+		return nil, true
 	case timelineTickMsg:
 		return m.updateTimeline(msg)
 	case deviceWaitMsg:

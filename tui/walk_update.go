@@ -94,6 +94,9 @@ func (w walk) key(msg tea.KeyPressMsg, km keyMap) (walk, tea.Cmd, walkEvent) {
 		return w.stepBack(), nil, walkNone
 	case w.stepping() && key.Matches(msg, km.Next) && w.viewingEarlier():
 		return w.stepForward(), nil, walkNone
+	case key.Matches(msg, km.Next) && w.polling():
+		w, cmd := w.approveWhilePolling()
+		return w, cmd, walkNone
 	case key.Matches(msg, km.Next):
 		auth, waiting := w.defaultAuthorizer()
 		if !w.atLogin() {
