@@ -109,6 +109,24 @@ func (c *Client) allowsAuthMethod(m string) bool   { return slices.Contains(c.Au
 func (c *Client) allowsResponseType(t string) bool { return slices.Contains(c.ResponseTypes, t) }
 func (c *Client) pkceRequired() bool               { return c.Public || c.PKCERequired }
 
+// ConsentAsked says in a few words when this client's users see the consent
+// page of an authorization request, as the server decides it (prompt=consent
+// aside; the device flow always asks, RFC 8628 §5.4).
+func (c *Client) ConsentAsked() string {
+	browser := c.allowsGrant(GrantAuthorizationCode) || c.allowsGrant(GrantImplicit)
+	switch {
+	case !browser && !c.allowsGrant(GrantDeviceCode):
+		return "-" // no user
+	case !browser:
+		return "every time (device)"
+	case c.FirstParty:
+		return "never (first party)"
+	case c.Public && slices.ContainsFunc(c.RedirectURIs, nativeRedirect):
+		return "every time (public)"
+	}
+	return "once a session"
+}
+
 // Lifetimes are how long artefacts live. Zero fields take the defaults
 // shown in [DefaultLifetimes].
 type Lifetimes struct {

@@ -347,3 +347,24 @@ func TestSweepForgetsOldRecords(t *testing.T) {
 		t.Fatalf("%d access token records kept, want the 10 old ones swept", n)
 	}
 }
+
+func TestConsentAsked(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		"web-app": "once a session", "native-app": "every time (public)", "spa-implicit": "every time (public)",
+		"machine": "-", "device-app": "every time (device)",
+	}
+	for _, c := range DemoClients() {
+		if w, ok := want[c.ID]; ok && c.ConsentAsked() != w {
+			t.Errorf("%s: %q, want %q", c.ID, c.ConsentAsked(), w)
+		}
+	}
+	fp := Client{ID: "trusted", FirstParty: true, GrantTypes: []string{GrantAuthorizationCode}}
+	if got := fp.ConsentAsked(); got != "never (first party)" {
+		t.Errorf("first party: %q", got)
+	}
+	spa := Client{ID: "spa", Public: true, GrantTypes: []string{GrantAuthorizationCode}, RedirectURIs: []string{"https://app.example/cb"}}
+	if got := spa.ConsentAsked(); got != "once a session" {
+		t.Errorf("public client on an https redirect URI: %q", got)
+	}
+}

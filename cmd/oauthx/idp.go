@@ -193,14 +193,14 @@ func printIdpBanner(w io.Writer, srv *mockidp.Server, issuer string) {
 	}
 	fmt.Fprintln(w, "\nClients:")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  id\tsecret\tauth\tgrants")
+	fmt.Fprintln(tw, "  id\tsecret\tauth\tgrants\tconsent")
 	for _, c := range srv.Clients() {
 		secret := c.Secret
 		if c.Public {
 			secret = "(public)"
 		}
 		grants := strings.ReplaceAll(strings.Join(c.GrantTypes, ","), "urn:ietf:params:oauth:grant-type:", "")
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.ID, secret, strings.Join(c.AuthMethods, ","), grants)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.ID, secret, strings.Join(c.AuthMethods, ","), grants, c.ConsentAsked())
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nUsers:")

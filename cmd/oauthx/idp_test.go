@@ -74,7 +74,7 @@ func TestRunIdpServesAndShutsDown(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"Issuer:    " + iss, "web-app-secret", "machine-secret", "alice", "bob", "Faults on:"} {
+	for _, want := range []string{"Issuer:    " + iss, "web-app-secret", "machine-secret", "alice", "bob", "Faults on:", "consent", "every time (public)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)
 		}
