@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -27,6 +28,15 @@ type ProfileStore interface {
 	Save(f ProfileForm) (Provider, error)
 	// Path says where the profiles are saved, for the person.
 	Path() string
+	// Presets lists the built-in presets a profile can be based on.
+	Presets() []ProfilePreset
+}
+
+// ProfilePreset is a built-in preset as the form offers it.
+type ProfilePreset struct {
+	Name  string   // "entra"
+	Title string   // "Microsoft Entra ID"
+	Vars  []string // the placeholders its templates need filled ("tenant")
 }
 
 // SecretSource says where a profile's client secret comes from.
@@ -81,10 +91,15 @@ type ProfileForm struct {
 	// Params are extra authorization request parameters (prompt, acr_values,
 	// audience, resource…).
 	Params map[string]string
-	// Preset names the profile's preset, kept as it is; with one the issuer may be
-	// empty. Kept lists in words what the form does not edit and saves unchanged.
+	// Preset names the profile's preset ("" for none); with one the issuer may be
+	// empty. Vars fill the preset's placeholders ({tenant}…).
 	Preset string
-	Kept   []string
+	Vars   map[string]string
+	// PrivateKeyFile and KeyID are the client's key for private_key_jwt (RFC 7523
+	// §2.2), used when AuthMethod is private_key_jwt.
+	PrivateKeyFile, KeyID string
+	// Kept lists in words what the form does not edit and saves unchanged.
+	Kept []string
 }
 
 // FieldError is a problem with one field of the form. Field is one of name, issuer,
@@ -111,7 +126,9 @@ func (e *ProfileErrors) Error() string {
 
 // The form's fields, in order on screen.
 const (
-	pfName = iota
+	pfName   = iota
+	pfPreset // a choice
+	pfVars
 	pfIssuer
 	pfAuthURL
 	pfTokenURL
@@ -121,16 +138,18 @@ const (
 	pfScopes
 	pfRedirect
 	pfAuthMethod // a choice
+	pfKeyFile
+	pfKeyID
 	pfParams
 	pfCount
 )
 
 // pfKeys are the fields' names in FieldError.
-var pfKeys = [pfCount]string{"name", "issuer", "authorization_endpoint", "token_endpoint", "client_id",
-	"secret", "secret", "scopes", "redirect_uri", "auth_method", "params"}
+var pfKeys = [pfCount]string{"name", "preset", "vars", "issuer", "authorization_endpoint", "token_endpoint", "client_id",
+	"secret", "secret", "scopes", "redirect_uri", "auth_method", "private_key_file", "key_id", "params"}
 
-var pfLabels = [pfCount]string{"name", "issuer", "authorize URL", "token URL", "client id",
-	"secret from", "", "scopes", "redirect URI", "auth method", "extra params"}
+var pfLabels = [pfCount]string{"name", "preset", "preset vars", "issuer", "authorize URL", "token URL", "client id",
+	"secret from", "", "scopes", "redirect URI", "auth method", "private key", "key id", "extra params"}
 
 const pfLabelWidth = 14
 
@@ -141,7 +160,8 @@ var profileNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // profileForm is the "New profile…" / "Edit profile" form of the provider screen.
 type profileForm struct {
 	original       string
-	preset         string
+	presets        []ProfilePreset // the choices: none first, then the store's
+	preset         int             // index in presets
 	kept           []string
 	hasPlainSecret bool
 	inputs         [pfCount]textinput.Model // the text fields; the choices' entries are unused
@@ -154,16 +174,21 @@ type profileForm struct {
 	path           string
 }
 
-func newProfileForm(f ProfileForm, path string, st Styles) profileForm {
-	m := profileForm{original: f.Original, preset: f.Preset, kept: f.Kept, hasPlainSecret: f.HasPlainSecret, path: path}
+func newProfileForm(f ProfileForm, path string, presets []ProfilePreset, st Styles) profileForm {
+	m := profileForm{original: f.Original, kept: f.Kept, hasPlainSecret: f.HasPlainSecret, path: path}
+	m.presets = append([]ProfilePreset{{}}, presets...)
+	if f.Preset != "" {
+		m.preset = slices.IndexFunc(m.presets, func(p ProfilePreset) bool { return p.Name == f.Preset })
+		if m.preset < 0 { // not a preset this oauthx knows: kept, and the store says why on save
+			m.presets = append(m.presets, ProfilePreset{Name: f.Preset})
+			m.preset = len(m.presets) - 1
+		}
+	}
 	holders := [pfCount]string{
 		pfName: "work", pfIssuer: "https://login.example.com", pfAuthURL: "(from discovery)", pfTokenURL: "(from discovery)",
 		pfClientID: "my-client", pfScopes: "openid profile email", pfRedirect: "http://127.0.0.1:8765/callback",
+		pfKeyFile: "~/.config/oauthx/work-key.pem", pfKeyID: "(the key's own kid, if any)",
 		pfParams: "prompt=login; audience=https://api.example.com",
-	}
-	if f.Preset != "" {
-		holders[pfIssuer] = "(from the " + f.Preset + " preset)"
-		holders[pfScopes] = "(the preset's)"
 	}
 	for i := range m.inputs {
 		in := textinput.New()
@@ -181,6 +206,10 @@ func newProfileForm(f ProfileForm, path string, st Styles) profileForm {
 	m.inputs[pfScopes].SetValue(strings.Join(f.Scopes, " "))
 	m.inputs[pfRedirect].SetValue(f.RedirectURI)
 	m.inputs[pfParams].SetValue(formatParams(f.Params))
+	m.inputs[pfVars].SetValue(formatParams(f.Vars))
+	m.inputs[pfKeyFile].SetValue(f.PrivateKeyFile)
+	m.inputs[pfKeyID].SetValue(f.KeyID)
+	m.setPresetHolders()
 	m.secret = max(slices.Index(secretSources, f.Secret), 0)
 	if f.Secret != SecretPlain {
 		m.inputs[pfSecretValue].SetValue(f.SecretValue)
@@ -210,6 +239,22 @@ func (m *profileForm) setWidth(w int) {
 
 func (m profileForm) source() SecretSource { return secretSources[m.secret] }
 
+func (m profileForm) presetName() string { return m.presets[m.preset].Name }
+
+// setPresetHolders makes the placeholders say what a preset provides.
+func (m *profileForm) setPresetHolders() {
+	iss, scopes, vars := "https://login.example.com", "openid profile email", ""
+	if p := m.presets[m.preset]; p.Name != "" {
+		iss, scopes = "(from the "+p.Name+" preset)", "(the preset's)"
+		var parts []string
+		for _, v := range p.Vars {
+			parts = append(parts, v+"=…")
+		}
+		vars = strings.Join(parts, "; ")
+	}
+	m.inputs[pfIssuer].Placeholder, m.inputs[pfScopes].Placeholder, m.inputs[pfVars].Placeholder = iss, scopes, vars
+}
+
 // setSecretInput makes the secret's input fit its source: a password field for the
 // secret itself, plain text for a variable name or a path.
 func (m *profileForm) setSecretInput() {
@@ -229,14 +274,22 @@ func (m *profileForm) setSecretInput() {
 	}
 }
 
-// skipped reports whether field i takes no input now (the secret's value when the
-// source needs none).
+// skipped reports whether field i takes no input now: the secret's value when the
+// source needs none, the vars without a preset, the key without private_key_jwt.
 func (m profileForm) skipped(i int) bool {
-	s := m.source()
-	return i == pfSecretValue && (s == SecretNone || s == SecretPrompt)
+	switch i {
+	case pfSecretValue:
+		s := m.source()
+		return s == SecretNone || s == SecretPrompt
+	case pfVars:
+		return m.presetName() == ""
+	case pfKeyFile, pfKeyID:
+		return authMethodChoices[m.authMethod] != "private_key_jwt"
+	}
+	return false
 }
 
-func isChoice(i int) bool { return i == pfSecretSource || i == pfAuthMethod }
+func isChoice(i int) bool { return i == pfPreset || i == pfSecretSource || i == pfAuthMethod }
 
 // move focuses the next (or previous) field that takes input.
 func (m profileForm) move(delta int) (profileForm, tea.Cmd) {
@@ -261,7 +314,13 @@ func (m profileForm) value() ProfileForm {
 		TokenEndpoint: v(pfTokenURL), ClientID: v(pfClientID), Secret: m.source(),
 		Scopes:      strings.FieldsFunc(v(pfScopes), func(r rune) bool { return r == ' ' || r == ',' }),
 		RedirectURI: v(pfRedirect), AuthMethod: authMethodChoices[m.authMethod],
-		HasPlainSecret: m.hasPlainSecret, Preset: m.preset, Kept: m.kept,
+		HasPlainSecret: m.hasPlainSecret, Preset: m.presetName(), Kept: m.kept,
+	}
+	if !m.skipped(pfVars) {
+		f.Vars, _ = parseParams(v(pfVars))
+	}
+	if !m.skipped(pfKeyFile) {
+		f.PrivateKeyFile, f.KeyID = v(pfKeyFile), v(pfKeyID)
 	}
 	if !m.skipped(pfSecretValue) {
 		f.SecretValue = v(pfSecretValue)
@@ -312,6 +371,14 @@ func (m profileForm) check() map[int][]string {
 	}
 	if f.AuthMethod == "none" && f.Secret != SecretNone {
 		bad(pfAuthMethod, "\"none\" is for public clients, which have no secret (RFC 6749 §2.1)")
+	}
+	if f.AuthMethod == "private_key_jwt" && f.PrivateKeyFile == "" {
+		bad(pfKeyFile, "private_key_jwt signs with the client's private key: give its file (PEM or JWK, RFC 7523 §2.2)")
+	}
+	if !m.skipped(pfVars) {
+		if _, err := parseParams(strings.TrimSpace(m.inputs[pfVars].Value())); err != nil {
+			bad(pfVars, "%v", err)
+		}
 	}
 	if _, err := parseParams(strings.TrimSpace(m.inputs[pfParams].Value())); err != nil {
 		bad(pfParams, "%v", err)
@@ -378,14 +445,19 @@ func (m profileForm) Update(msg tea.Msg, km keyMap) (_ profileForm, _ tea.Cmd, s
 		if key.Matches(k, km.Left) {
 			d = -1
 		}
-		if m.focus == pfSecretSource {
+		switch m.focus {
+		case pfPreset:
+			m.preset = (m.preset + d + len(m.presets)) % len(m.presets)
+			m.setPresetHolders()
+			delete(m.errs, pfIssuer)
+		case pfSecretSource:
 			prev := m.source()
 			m.secret = (m.secret + d + len(secretSources)) % len(secretSources)
 			if prev == SecretPlain || m.source() == SecretPlain {
 				m.inputs[pfSecretValue].SetValue("") // a secret is never carried into a name or path field, nor back
 			}
 			m.setSecretInput()
-		} else {
+		default:
 			m.authMethod = (m.authMethod + d + len(authMethodChoices)) % len(authMethodChoices)
 		}
 		delete(m.errs, m.focus)
@@ -434,6 +506,20 @@ func (m profileForm) hint() string {
 	switch m.focus {
 	case pfName:
 		return "letters, digits, '.', '_' and '-'; choose it on this screen or with oauthx --profile NAME"
+	case pfPreset:
+		if p := m.presets[m.preset]; p.Name != "" {
+			return "←/→ to choose. " + cmp.Or(p.Title, p.Name) + ": issuer, endpoints, scopes and quirks come from the preset; what you type below overrides them"
+		}
+		return "←/→ to choose a well-known provider (Google, Entra ID, Okta, Keycloak…): it fills in the issuer, endpoints, scopes and quirks"
+	case pfVars:
+		if vs := m.presets[m.preset].Vars; len(vs) > 0 {
+			return "the " + m.presetName() + " preset's placeholders, NAME=VALUE separated by ';': " + strings.Join(vs, ", ")
+		}
+		return "the preset needs no placeholders; NAME=VALUE separated by ';' fills any it has"
+	case pfKeyFile:
+		return "the client's private key, a PEM or JWK file (~/ is your home directory); its public key is registered with the provider (RFC 7523 §2.2)"
+	case pfKeyID:
+		return "the kid put in the assertion's header, when the provider needs one to pick the key; empty uses the key file's own"
 	case pfIssuer:
 		return "discovered with OpenID Connect Discovery, then RFC 8414 metadata; leave empty for a provider without discovery and give the URLs below"
 	case pfAuthURL, pfTokenURL:
@@ -490,6 +576,9 @@ func (m profileForm) View(st Styles, w int) string {
 		switch i {
 		case pfSecretSource:
 			val = "◂ " + m.source().label() + " ▸"
+			if m.source() == SecretNone && authMethodChoices[m.authMethod] == "private_key_jwt" {
+				val = "◂ none (private_key_jwt signs with a key) ▸"
+			}
 			if m.source() == SecretPlain {
 				val = st.Warn.Render(val)
 			}
@@ -499,6 +588,13 @@ func (m profileForm) View(st Styles, w int) string {
 				am = "default"
 			}
 			val = "◂ " + am + " ▸"
+		case pfPreset:
+			p := m.presets[m.preset]
+			name := cmp.Or(p.Name, "none")
+			if p.Title != "" {
+				name += " · " + p.Title
+			}
+			val = "◂ " + name + " ▸"
 		default:
 			val = m.inputs[i].View()
 		}
@@ -642,7 +738,7 @@ func (m providerMenu) enableKeys(k *keyMap) {
 		k.Save.SetEnabled(true)
 		k.Left.SetEnabled(true)
 		k.Right.SetEnabled(true)
-		k.Left.SetHelp("←/→", "choose (secret from, auth method)")
+		k.Left.SetHelp("←/→", "choose (preset, secret from, auth method)")
 		k.Confirm.SetHelp("enter", "next (saves on the last)")
 		k.NextPane.SetHelp("tab/↓", "next field")
 		k.Cancel.SetHelp("esc", "discard")
@@ -741,7 +837,11 @@ func (m providerMenu) updateProfiles(msg tea.Msg, km keyMap) (_ providerMenu, _ 
 
 func (m *providerMenu) openForm(f ProfileForm) {
 	p := &m.profiles
-	p.form = newProfileForm(f, p.path, p.styles)
+	var presets []ProfilePreset
+	if p.store != nil {
+		presets = p.store.Presets()
+	}
+	p.form = newProfileForm(f, p.path, presets, p.styles)
 	p.form.setWidth(p.width)
 	p.editing = true
 }

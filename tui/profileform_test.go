@@ -42,6 +42,11 @@ func (s *fakeStore) Save(f ProfileForm) (Provider, error) {
 
 func (s *fakeStore) Path() string { return "/home/ada/.config/oauthx/profiles.toml" }
 
+func (s *fakeStore) Presets() []ProfilePreset {
+	return []ProfilePreset{{Name: "entra", Title: "Microsoft Entra ID", Vars: []string{"tenant"}},
+		{Name: "google", Title: "Google"}}
+}
+
 func (s *fakeStore) last(t *testing.T) ProfileForm {
 	t.Helper()
 	s.mu.Lock()
@@ -104,7 +109,7 @@ func TestNewProfileFormSaves(t *testing.T) {
 	}
 	h.typeText("work-sso")
 	h.press("q", "j", "k") // typed into the name, not quit or moved
-	h.press("tab")
+	h.press("tab", "tab")  // preset: none
 	h.typeText("https://sso.example")
 	h.press("tab", "tab", "tab") // authorize URL, token URL: by discovery
 	h.typeText("cli")
@@ -145,7 +150,7 @@ func TestProfileFormChecksNameTheField(t *testing.T) {
 	h := profileHarness(t, store)
 	openNewProfile(t, h)
 	h.typeText("bad name!")
-	h.press("tab")
+	h.press("tab", "tab")
 	h.typeText("ftp://x")
 	h.run(h.send(ctrlS))
 	if len(store.saved) != 0 {
@@ -182,7 +187,7 @@ func TestProfileFormShowsTheStoresErrorsByField(t *testing.T) {
 	h := profileHarness(t, store)
 	openNewProfile(t, h)
 	h.typeText("w")
-	h.press("tab")
+	h.press("tab", "tab")
 	h.typeText("https://sso.example")
 	h.press("tab", "tab", "tab")
 	h.typeText("cli")
@@ -205,7 +210,7 @@ func TestProfileFormPlainSecretIsMaskedAndNeverCarried(t *testing.T) {
 	h := profileHarness(t, store)
 	openNewProfile(t, h)
 	h.typeText("w")
-	h.press("tab")
+	h.press("tab", "tab")
 	h.typeText("https://sso.example")
 	h.press("tab", "tab", "tab")
 	h.typeText("cli")
@@ -238,8 +243,9 @@ func TestProfileFormPlainSecretIsMaskedAndNeverCarried(t *testing.T) {
 
 func TestEditProfileLoadsAndReplaces(t *testing.T) {
 	store := &fakeStore{get: map[string]ProfileForm{"work": {
-		Original: "work", Name: "work", Preset: "entra", ClientID: "cli", Secret: SecretPlain, HasPlainSecret: true,
-		Scopes: []string{"openid"}, Kept: []string{"preset entra", "vars"},
+		Original: "work", Name: "work", Preset: "entra", Vars: map[string]string{"tenant": "contoso.onmicrosoft.com"},
+		ClientID: "cli", Secret: SecretPlain, HasPlainSecret: true,
+		Scopes: []string{"openid"}, Kept: []string{"description", "par"},
 	}}}
 	h := profileHarness(t, store, Provider{Name: "work", Issuer: "https://login.example", Profile: "work"})
 	h.press("down")
@@ -248,8 +254,9 @@ func TestEditProfileLoadsAndReplaces(t *testing.T) {
 	}
 	h.press("e")
 	scr := h.screen()
-	for _, want := range []string{"Edit profile work", "(from the entra preset)", "◂ in the profiles file (plain text) ▸",
-		"(empty keeps the saved secret)", "kept as they are: preset entra, vars"} {
+	for _, want := range []string{"Edit profile work", "◂ entra · Microsoft Entra ID ▸", "tenant=contoso.onmicrosoft.com",
+		"(from the entra preset)", "◂ in the profiles file (plain text) ▸",
+		"(empty keeps the saved secret)", "kept as they are: description, par"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("edit form lacks %q:\n%s", want, scr)
 		}
@@ -257,7 +264,8 @@ func TestEditProfileLoadsAndReplaces(t *testing.T) {
 	h.typeText("-eu") // rename
 	h.run(h.send(ctrlS))
 	f := store.last(t)
-	if f.Original != "work" || f.Name != "work-eu" || f.SecretValue != "" || !f.HasPlainSecret || f.Preset != "entra" {
+	if f.Original != "work" || f.Name != "work-eu" || f.SecretValue != "" || !f.HasPlainSecret || f.Preset != "entra" ||
+		f.Vars["tenant"] != "contoso.onmicrosoft.com" {
 		t.Fatalf("saved %+v", f)
 	}
 	n := 0
@@ -274,6 +282,67 @@ func TestEditProfileLoadsAndReplaces(t *testing.T) {
 	h.press("esc")
 	if h.m.providers.profiles.editing || h.m.screen != screenProviders {
 		t.Error("esc did not close the form")
+	}
+}
+
+// The form edits the preset, its placeholders and the private_key_jwt key; the
+// fields that do not apply are not shown.
+func TestProfileFormPresetAndKey(t *testing.T) {
+	store := &fakeStore{}
+	h := profileHarness(t, store)
+	openNewProfile(t, h)
+	if scr := h.screen(); !strings.Contains(scr, "◂ none ▸") || strings.Contains(scr, "preset vars") || strings.Contains(scr, "private key") {
+		t.Fatalf("a new form shows vars or a key without a preset or private_key_jwt:\n%s", scr)
+	}
+	h.typeText("work")
+	h.press("tab")
+	h.run(h.send(right)) // entra
+	scr := h.screen()
+	for _, want := range []string{"◂ entra · Microsoft Entra ID ▸", "preset vars", "tenant=…", "(from the entra preset)", "Microsoft Entra ID: issuer"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("after choosing entra the form lacks %q:\n%s", want, scr)
+		}
+	}
+	h.press("tab")
+	h.typeText("tenant contoso") // not NAME=VALUE
+	h.press("tab", "tab", "tab", "tab")
+	h.typeText("cli")
+	h.press("tab")
+	h.run(h.send(left))          // secret from: none (a key, no secret)
+	h.press("tab", "tab", "tab") // scopes, redirect URI, auth method
+	for range 4 {                // auth method: default → basic → post → client_secret_jwt → private_key_jwt
+		h.run(h.send(right))
+	}
+	if scr := h.screen(); !strings.Contains(scr, "◂ private_key_jwt ▸") || !strings.Contains(scr, "private key") || !strings.Contains(scr, "key id") {
+		t.Fatalf("private_key_jwt does not ask for the key:\n%s", scr)
+	}
+	h.run(h.send(ctrlS))
+	if len(store.saved) != 0 {
+		t.Fatal("saved with bad vars and no key file")
+	}
+	scr = h.screen()
+	for _, want := range []string{"✗ preset vars", "want NAME=VALUE", "✗ private key", "signs with the client's private key",
+		"◂ none (private_key_jwt signs with a key) ▸"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+	// Fix both: the focus is on the vars (the first field with a problem).
+	for range len("tenant contoso") {
+		h.run(h.send(tea.KeyPressMsg{Code: tea.KeyBackspace}))
+	}
+	h.typeText("tenant=contoso.onmicrosoft.com")
+	for h.m.providers.profiles.form.focus != pfKeyFile {
+		h.press("tab")
+	}
+	h.typeText("~/keys/work.pem")
+	h.press("tab")
+	h.typeText("k1")
+	h.run(h.send(ctrlS))
+	f := store.last(t)
+	if f.Preset != "entra" || f.Vars["tenant"] != "contoso.onmicrosoft.com" || f.AuthMethod != "private_key_jwt" ||
+		f.PrivateKeyFile != "~/keys/work.pem" || f.KeyID != "k1" || f.Secret != SecretNone || f.Issuer != "" {
+		t.Fatalf("saved %+v", f)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -35,6 +36,16 @@ func newProfileStore(path string) (*profileStore, error) {
 
 // Path implements tui.ProfileStore.
 func (s *profileStore) Path() string { return s.path }
+
+// Presets implements tui.ProfileStore: the built-in presets, with the
+// placeholders each needs.
+func (s *profileStore) Presets() []tui.ProfilePreset {
+	var out []tui.ProfilePreset
+	for _, p := range provider.Presets() {
+		out = append(out, tui.ProfilePreset{Name: p.Name, Title: p.Title, Vars: p.Placeholders()})
+	}
+	return out
+}
 
 // lookup returns a saved profile for a flow.
 func (s *profileStore) lookup(name string) (provider.Profile, error) {
@@ -186,6 +197,7 @@ func profileForm(p provider.Profile) tui.ProfileForm {
 		Original: p.Name, Name: p.Name, Issuer: p.Issuer, AuthorizationEndpoint: p.Endpoints.Authorization,
 		TokenEndpoint: p.Endpoints.Token, ClientID: p.ClientID, Scopes: slices.Clone(p.Scopes),
 		RedirectURI: p.RedirectURI, AuthMethod: p.AuthMethod, Params: p.Params, Preset: p.Preset,
+		Vars: maps.Clone(p.Vars), PrivateKeyFile: p.PrivateKeyFile, KeyID: p.KeyID,
 		HasPlainSecret: p.ClientSecret != "",
 	}
 	switch {
@@ -204,9 +216,9 @@ func profileForm(p provider.Profile) tui.ProfileForm {
 		set  bool
 		name string
 	}{
-		{p.Preset != "", "preset " + p.Preset}, {len(p.Vars) > 0, "vars"}, {p.Description != "", "description"},
+		{p.Description != "", "description"},
 		{p.Endpoints.JWKS != "", "jwks_uri"}, {p.Endpoints.Userinfo != "", "userinfo_endpoint"},
-		{p.PrivateKeyFile != "", "private_key_file"}, {p.KeyID != "", "key_id"}, {p.PAR, "par"}, {p.Listen != "", "listen"},
+		{p.PAR, "par"}, {p.Listen != "", "listen"},
 	}
 	for _, k := range kept {
 		if k.set {
@@ -222,6 +234,8 @@ func applyProfileForm(p provider.Profile, f tui.ProfileForm) provider.Profile {
 	p.Endpoints.Authorization, p.Endpoints.Token = f.AuthorizationEndpoint, f.TokenEndpoint
 	p.Scopes, p.RedirectURI, p.AuthMethod = f.Scopes, f.RedirectURI, f.AuthMethod
 	p.Params = f.Params
+	p.Preset, p.Vars = f.Preset, f.Vars
+	p.PrivateKeyFile, p.KeyID = f.PrivateKeyFile, f.KeyID
 	keepPlain := f.Secret == tui.SecretPlain && f.SecretValue == "" && p.ClientSecret != ""
 	p.SecretEnv, p.SecretFile, p.SecretPrompt = "", "", false
 	if !keepPlain {
@@ -267,14 +281,14 @@ func formField(key string) string {
 	switch {
 	case key == "":
 		return "name"
-	case key == "issuer", key == "preset", strings.HasPrefix(key, "vars"):
-		return "issuer"
+	case key == "preset":
+		return "preset"
+	case strings.HasPrefix(key, "vars"):
+		return "vars"
 	case key == "secret_env", key == "secret_file", key == "secret_prompt", key == "client_secret":
 		return "secret"
 	case strings.HasPrefix(key, "scopes"):
 		return "scopes"
-	case key == "private_key_file", key == "key_id":
-		return "auth_method"
 	case strings.HasPrefix(key, "params"):
 		return "params"
 	}

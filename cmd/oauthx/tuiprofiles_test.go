@@ -155,9 +155,12 @@ func TestProfileStoreEditKeepsWhatTheFormDoesNotShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Preset != "entra" || !slices.Contains(f.Kept, "preset entra") || !slices.Contains(f.Kept, "vars") ||
+	if f.Preset != "entra" || f.Vars["tenant"] != "contoso.onmicrosoft.com" || len(f.Kept) != 0 ||
 		f.Secret != tui.SecretEnv || f.SecretValue != "OAUTHX_TEST_WORK_SECRET" || f.Params["prompt"] != "select_account" {
 		t.Fatalf("Get(work) = %+v", f)
+	}
+	if l, _ := s.Get("local"); !slices.Contains(l.Kept, "description") {
+		t.Errorf("Get(local).Kept = %v, want the description the form does not edit", l.Kept)
 	}
 	f.Name = "work-eu"
 	if _, err := s.Save(f); err != nil {
@@ -212,6 +215,60 @@ func TestProfileStoreErrorsNameTheFormField(t *testing.T) {
 	}
 	if !strings.Contains(fields["params"], "params.state") {
 		t.Errorf("reserved parameter not reported: %v", fields)
+	}
+}
+
+// The form's preset, vars and private_key_jwt key reach the file, and their
+// problems come back on their own fields.
+func TestProfileStorePresetVarsAndKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "profiles.toml")
+	s, _ := newProfileStore(path)
+	if ps := s.Presets(); !slices.ContainsFunc(ps, func(p tui.ProfilePreset) bool {
+		return p.Name == "entra" && p.Title != "" && slices.Contains(p.Vars, "tenant")
+	}) {
+		t.Fatalf("Presets() = %+v, want entra with its tenant placeholder", ps)
+	}
+	_, err := s.Save(tui.ProfileForm{Name: "bad", Preset: "nope", ClientID: "c", Secret: tui.SecretNone,
+		AuthMethod: "private_key_jwt"})
+	var pe *tui.ProfileErrors
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v", err)
+	}
+	fields := map[string]string{}
+	for _, e := range pe.Errors {
+		fields[e.Field] += e.Problem + " | "
+	}
+	if !strings.Contains(fields["preset"], "nope") || !strings.Contains(fields["private_key_file"], "private_key_jwt") {
+		t.Errorf("problems by field: %v", fields)
+	}
+	f := tui.ProfileForm{Name: "work", Preset: "entra", Vars: map[string]string{"tenant": "contoso.onmicrosoft.com"},
+		ClientID: "c", Secret: tui.SecretNone, AuthMethod: "private_key_jwt", PrivateKeyFile: "~/keys/work.pem", KeyID: "k1"}
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := provider.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ps.Lookup("work")
+	if err != nil || p.Preset != "entra" || p.Vars["tenant"] != "contoso.onmicrosoft.com" ||
+		p.PrivateKeyFile != "~/keys/work.pem" || p.KeyID != "k1" || p.AuthMethod != "private_key_jwt" {
+		t.Fatalf("saved %+v, %v", p, err)
+	}
+	got, err := s.Get("work")
+	if err != nil || got.Preset != "entra" || got.Vars["tenant"] != "contoso.onmicrosoft.com" || got.PrivateKeyFile != "~/keys/work.pem" || got.KeyID != "k1" {
+		t.Errorf("Get(work) = %+v, %v", got, err)
+	}
+	// Switching to a secret drops the key.
+	got.AuthMethod, got.Secret, got.SecretValue, got.PrivateKeyFile, got.KeyID = "", tui.SecretEnv, "WORK_SECRET", "", ""
+	if _, err := s.Save(got); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _ := provider.Load(path); ps != nil {
+		if p, _ := ps.Lookup("work"); p.PrivateKeyFile != "" || p.KeyID != "" || p.SecretEnv != "WORK_SECRET" {
+			t.Errorf("after switching to a secret: %+v", p)
+		}
 	}
 }
 
