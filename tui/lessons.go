@@ -75,6 +75,9 @@ type LessonPart struct {
 	First int
 	// Attack marks the part the defence must stop.
 	Attack bool
+	// Editable marks a part whose requests the person may change on top of the
+	// lesson's edits (the attack and its contrast), to try a variant.
+	Editable bool
 	// Faults are the bundled IdP faults switched on for the part.
 	Faults []string
 }
@@ -93,6 +96,9 @@ type LessonVerdict struct {
 	Summary string
 	// Aftermath says what the attack left behind, when the lesson looks.
 	Aftermath string
+	// Own are the person's changes to the attacked requests, on top of the
+	// lesson's: the verdict is on the run as they sent it.
+	Own []record.Edit
 }
 
 func lessonStatusOf(f flows.Flow) *LessonStatus {
@@ -331,12 +337,32 @@ func (w walk) stepsLine(i int) int {
 	return n
 }
 
+// lessonEditable reports whether the person may edit the pending request of a
+// lesson: it belongs to a part that takes their changes.
+func (w walk) lessonEditable() bool {
+	ls := w.snap.lesson
+	if ls == nil || !w.snap.hasPending {
+		return false
+	}
+	i, editable := w.nextIndex(), false
+	for _, p := range ls.Parts {
+		if p.First <= i {
+			editable = p.Editable
+		}
+	}
+	return editable
+}
+
 // lessonEdits shows, above a pending request, what the lesson (the attacker) changed.
 func (w walk) lessonEdits(d *doc, st Styles) {
 	if w.snap.lesson == nil || len(w.snap.lesson.Edits) == 0 || !w.snap.hasPending {
 		return
 	}
-	d.text(st.Edited, "", "The attack changes this request before it is sent:")
+	if w.lessonEditable() {
+		d.text(st.Edited, "", "The attack changes this request before it is sent (e changes it further, to try a variant):")
+	} else {
+		d.text(st.Edited, "", "The attack changes this request before it is sent:")
+	}
 	for _, e := range w.snap.lesson.Edits {
 		to := e.To
 		if to == "" && !w.snap.pending.Has(e.Name) {
@@ -385,6 +411,9 @@ func (w walk) verdictBlock(d *doc, st Styles, v LessonVerdict, contrast bool) {
 	}
 	d.text(sty.Reverse(true), "", " "+head+" ")
 	d.text(sty, "", mark+v.Summary)
+	for _, e := range v.Own {
+		d.text(st.Edited, "  ", "✎ yours: "+e.Name+": "+orNone(w.maskParam(e.Name, e.From))+" → "+orNone(w.maskParam(e.Name, e.To)))
+	}
 	if v.By != "" && !contrast {
 		d.text(st.Selected, "  ", "check: "+v.By)
 	}

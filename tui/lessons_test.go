@@ -1,9 +1,12 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/oauthx/oauthx/flows"
 	"github.com/oauthx/oauthx/flows/record"
@@ -18,7 +21,7 @@ type fakeLesson struct {
 
 func (f *fakeLesson) Lesson() LessonStatus {
 	st := LessonStatus{Info: f.info, Issuer: "http://127.0.0.1:7777",
-		Parts: []LessonPart{{Title: "alice's session (the attack)", First: 0, Attack: true}}}
+		Parts: []LessonPart{{Title: "alice's session (the attack)", First: 0, Attack: true, Editable: true}}}
 	if p, ok := f.Pending(); ok && p.StepID == "authorize" {
 		st.Edits = []record.Edit{{Name: "state", From: "st-Q2hhbmdlTWU", To: "attacker-state"}}
 	}
@@ -100,14 +103,28 @@ func TestLessonMenuToVerdict(t *testing.T) {
 	}
 	h.press("n", "n", "tab") // at the authorization request, Request in front
 	scr = h.screen()
-	if !strings.Contains(scr, "The attack changes this request before it is sent:") || !strings.Contains(scr, "st-Q2hhbmdlTWU → attacker-state") {
+	if !strings.Contains(scr, "The attack changes this request before it is sent") || !strings.Contains(scr, "st-Q2hhbmdlTWU → attacker-state") {
 		t.Errorf("the tampered request is not shown before it is sent:\n%s", scr)
 	}
-	h.press("e")
-	if h.m.walk.editing {
-		t.Fatal("e edits in a lesson: the lesson applies its own edits")
+	// The person may try a variant of the attack: their edit goes on top of the
+	// lesson's and is sent.
+	state := slices.IndexFunc(h.m.walk.edited.Params, func(p record.Param) bool { return p.Name == "state" })
+	for range state {
+		h.press("down")
 	}
-	h.press("n", "n", "n")
+	h.press("e")
+	if !h.m.walk.editing {
+		t.Fatal("e does not edit the attacked request")
+	}
+	for range len(h.m.walk.input.Value()) {
+		h.run(h.send(tea.KeyPressMsg{Code: tea.KeyBackspace}))
+	}
+	h.typeText("mine")
+	h.press("enter", "n")
+	if got := h.m.walk.flow.(*fakeLesson).lastInput().Request; got == nil || got.Get("state") != "mine" {
+		t.Fatalf("the person's edit was not sent: %+v", got)
+	}
+	h.press("n", "n")
 	if !h.m.walk.snap.done {
 		t.Fatal("the lesson did not end at the failed callback check")
 	}

@@ -25,9 +25,12 @@ func (w walk) stepping() bool {
 	return w.mode.readOnly || w.mode.present || w.mode.lesson != nil
 }
 
-// guided reports whether the walkthrough runs as given: no edits, no login choices,
-// no faults (a replay shows what was recorded; a lesson applies its own edits).
-func (w walk) guided() bool { return w.mode.readOnly || w.mode.lesson != nil }
+// guided reports whether the walkthrough runs as given, its requests not editable: a
+// replay shows what was recorded; a lesson applies its own edits, and takes the
+// person's on top only in its attack (lessonEditable).
+func (w walk) guided() bool {
+	return w.mode.readOnly || w.mode.lesson != nil && !w.lessonEditable()
+}
 
 // lastRun is the index in the plan of the last step that ran (-1 before the first).
 func (w walk) lastRun() int { return w.nextIndex() - 1 }
@@ -93,10 +96,15 @@ func (m *Model) walkModeKeys() {
 		k.Left.SetHelp("h/[", "previous token")
 		k.Right.SetHelp("l/]", "next token")
 	}
+	if w.mode.readOnly || w.mode.lesson != nil {
+		// A replay sends nothing; a lesson logs in, sets its faults and holds
+		// tokens of its own IdP: no login choices, faults or follow-ups.
+		for _, b := range []*key.Binding{&k.Browser, &k.Paste, &k.User, &k.Faults, &k.FollowUps} {
+			b.SetEnabled(false)
+		}
+	}
 	if w.guided() {
-		// A replay sends nothing, and a lesson's tokens belong to its own IdP: no
-		// follow-ups on them either.
-		for _, b := range []*key.Binding{&k.Edit, &k.Reset, &k.Drop, &k.Restore, &k.Browser, &k.Paste, &k.User, &k.Faults, &k.FollowUps} {
+		for _, b := range []*key.Binding{&k.Edit, &k.Reset, &k.Drop, &k.Restore} {
 			b.SetEnabled(false)
 		}
 	}

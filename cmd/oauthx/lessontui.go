@@ -149,15 +149,16 @@ func (f *lessonFlow) Pending() (record.Request, bool) {
 	return req, ok
 }
 
-// Next runs the lesson's next step (with the lesson's edits; in is ignored).
-func (f *lessonFlow) Next(ctx context.Context, _ flows.StepInput) record.Step {
+// Next runs the lesson's next step with the lesson's edits, and the person's own
+// on top when in carries their request (the attack's parts only).
+func (f *lessonFlow) Next(ctx context.Context, in flows.StepInput) record.Step {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.r.Done() {
 		return record.Step{Index: -1, ID: "refused", Title: "Nothing to run", Status: record.StatusFailed,
 			Error: &record.Error{Kind: record.ErrConfig, Message: "the lesson is over"}}
 	}
-	role, rec, err := f.r.Next(ctx)
+	role, rec, err := f.r.NextWith(ctx, in.Request)
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, context.Canceled) {
@@ -204,7 +205,8 @@ func (f *lessonFlow) Lesson() tui.LessonStatus {
 	var last lesson.Role
 	for i, p := range f.r.Plan() {
 		if i == 0 || p.Role != last {
-			part := tui.LessonPart{Title: p.Title, First: i, Attack: p.Role == lesson.RoleAttack}
+			part := tui.LessonPart{Title: p.Title, First: i, Attack: p.Role == lesson.RoleAttack,
+				Editable: p.Role == lesson.RoleAttack || p.Role == lesson.RoleContrast}
 			switch p.Role {
 			case lesson.RoleAttack:
 				part.Faults = f.l.Setup.Faults
@@ -221,11 +223,11 @@ func (f *lessonFlow) Lesson() tui.LessonStatus {
 	res := f.r.Result()
 	if v := res.Verdict; v.Outcome != "" {
 		st.Verdict = &tui.LessonVerdict{OK: v.Caught(), Step: partID(lesson.RoleAttack, v.Step),
-			By: v.By, Reason: v.Reason, Spec: v.Spec, Summary: v.Summary, Aftermath: v.Aftermath}
+			By: v.By, Reason: v.Reason, Spec: v.Spec, Summary: v.Summary, Aftermath: v.Aftermath, Own: v.Own}
 	}
 	if c := res.Contrast; c != nil {
 		st.Contrast = &tui.LessonVerdict{OK: c.Outcome == lesson.Through, Step: partID(lesson.RoleContrast, c.Step),
-			By: c.By, Reason: c.Reason, Spec: c.Spec, Summary: c.Summary, Aftermath: c.Aftermath}
+			By: c.By, Reason: c.Reason, Spec: c.Spec, Summary: c.Summary, Aftermath: c.Aftermath, Own: c.Own}
 	}
 	return st
 }

@@ -79,6 +79,38 @@ func TestEveryLessonRunsAsOneFlow(t *testing.T) {
 	}
 }
 
+// TestLessonTakesThePersonsEdits: through the explorer's adapter, a request the
+// walkthrough sends with the person's change on top of the lesson's reaches the
+// lesson's attack, and the verdict lists the change; the victim's parts take none.
+func TestLessonTakesThePersonsEdits(t *testing.T) {
+	t.Parallel()
+	s := &lessonStarter{}
+	defer s.close()
+	f, err := s.start("csrf-tampered-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := f.Lesson(); !slices.ContainsFunc(st.Parts, func(p tui.LessonPart) bool { return p.Attack && p.Editable }) {
+		t.Fatalf("the attack part is not editable: %+v", st.Parts)
+	}
+	for !f.Done() {
+		var in flows.StepInput
+		if req, ok := f.Pending(); ok && req.Get("state") == "attacker-state" {
+			v := req.With("nonce", "my-own-nonce")
+			in.Request = &v
+		}
+		f.Next(context.Background(), in)
+	}
+	v := f.Lesson().Verdict
+	if v == nil || len(v.Own) != 1 || v.Own[0].Name != "nonce" || v.Own[0].To != "my-own-nonce" ||
+		!strings.Contains(v.Summary, "with your own changes to nonce") {
+		t.Fatalf("verdict = %+v", v)
+	}
+	if !v.OK {
+		t.Errorf("a different nonce does not change what the state check catches, yet: %+v", v)
+	}
+}
+
 // TestLessonInTheExplorer chooses a lesson from the explorer's menu, reads the
 // tampered request before it is sent, and ends on the check that caught the attack
 // with the spec text.

@@ -86,18 +86,7 @@ func (r *Runner) Pending() (record.Request, []record.Edit, bool) {
 	if !changed {
 		return req, nil, true
 	}
-	var edits []record.Edit
-	for _, p := range edited.Params {
-		if from := req.Get(p.Name); !req.Has(p.Name) || from != p.Value {
-			edits = append(edits, record.Edit{Name: p.Name, From: from, To: p.Value})
-		}
-	}
-	for _, p := range req.Params {
-		if !edited.Has(p.Name) {
-			edits = append(edits, record.Edit{Name: p.Name, From: p.Value})
-		}
-	}
-	return edited, edits, true
+	return edited, diffParams(req, &edited), true
 }
 
 // Tokens returns the tokens the current part's flow holds.

@@ -348,3 +348,52 @@ func TestRunnerStepByStep(t *testing.T) {
 		t.Error("Next after the end did not fail")
 	}
 }
+
+// TestRunnerTakesThePersonsEdits: NextWith sends the person's own variant of the
+// attacked request and records their changes in the verdict. Here they undo the
+// attack (the state goes back to the session's own): the state check then has
+// nothing to catch, and the verdict says so rather than claiming the defence worked.
+func TestRunnerTakesThePersonsEdits(t *testing.T) {
+	t.Parallel()
+	l, _ := lesson.Lookup("csrf-tampered-state")
+	e, _ := env(t)
+	r, err := lesson.Start(l, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var undone string
+	for !r.Done() {
+		var own *record.Request
+		if req, edits, ok := r.Pending(); ok && len(edits) > 0 {
+			for _, ed := range edits {
+				if ed.Name == "state" {
+					undone = ed.From
+					v := req.With("state", ed.From)
+					own = &v
+				}
+			}
+		}
+		if _, _, err := r.NextWith(context.Background(), own); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := r.Result().Verdict
+	if undone == "" || len(v.Own) != 1 || v.Own[0] != (record.Edit{Name: "state", From: "attacker-state", To: undone}) {
+		t.Fatalf("Own = %+v, want state attacker-state → %q", v.Own, undone)
+	}
+	if v.Caught() || !strings.Contains(v.Summary, "with your own changes to state: ") ||
+		!strings.Contains(v.Summary, "unless your changes undid the attack") {
+		t.Errorf("the verdict on a run whose attack the person undid: %+v", v)
+	}
+
+	// Without edits of their own, Own stays empty and the lesson holds.
+	r, _ = lesson.Start(l, e)
+	for !r.Done() {
+		if _, _, err := r.NextWith(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := r.Result().Verdict; !v.Caught() || len(v.Own) != 0 {
+		t.Errorf("verdict without own edits: %+v", v)
+	}
+}

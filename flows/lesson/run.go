@@ -101,6 +101,9 @@ type Verdict struct {
 	// Aftermath says what the attack left behind, when the lesson looks (is the
 	// victim's access token still active?).
 	Aftermath string `json:",omitempty"`
+	// Own are the changes the person made to the attacked requests on top of the
+	// lesson's (see [Runner.NextWith]); the verdict is on the run as they sent it.
+	Own []record.Edit `json:",omitempty"`
 }
 
 // Caught reports whether the defence caught the attack as expected.
@@ -166,6 +169,7 @@ type Runner struct {
 	i      int
 	flow   flows.Flow // the current phase's flow, built on its first step
 	edits  []Edit
+	own    []record.Edit // the person's changes in the current phase (NextWith)
 	victim []record.Step // the current act's victim records
 	tokens flows.Tokens  // the tokens the victim's session got
 	on     []string      // faults switched on by the current act
@@ -237,6 +241,16 @@ func (r *Runner) Close() { r.faultsOff() }
 // the run is then done. A step cancelled through ctx comes back as the flow returns
 // it (an error of kind canceled) and can be run again.
 func (r *Runner) Next(ctx context.Context) (Role, record.Step, error) {
+	return r.NextWith(ctx, nil)
+}
+
+// NextWith is Next with the request the person wants sent instead of the one
+// [Runner.Pending] shows: that one with changes of their own on top of the
+// lesson's, to try a variant of the attack. Their changes are recorded in the
+// part's verdict (Verdict.Own). Only the attack and its contrast take them: the
+// victim's session and the aftermath run as the lesson sets them up. req nil, or
+// for a part that takes none, is Next.
+func (r *Runner) NextWith(ctx context.Context, req *record.Request) (Role, record.Step, error) {
 	if r.err != nil {
 		return "", record.Step{}, r.err
 	}
@@ -252,9 +266,14 @@ func (r *Runner) Next(ctx context.Context) (Role, record.Step, error) {
 		}
 	}
 	var in flows.StepInput
-	if req, ok := r.flow.Pending(); ok {
-		if edited, changed := applyEdits(req, r.edits); changed {
-			in.Request = &edited
+	if pending, ok := r.flow.Pending(); ok {
+		attack, changed := applyEdits(pending, r.edits)
+		if changed {
+			in.Request = &attack
+		}
+		if own := diffParams(attack, req); len(own) > 0 && (ph.role == RoleAttack || ph.role == RoleContrast) {
+			in.Request = req
+			r.own = append(r.own, own...)
 		}
 	}
 	rec := r.flow.Next(ctx, in)
@@ -323,7 +342,8 @@ func (r *Runner) begin(ph phase) error {
 func (r *Runner) finish(ph phase) error {
 	recs, tokens := r.flow.Records(), r.flow.Tokens()
 	r.res.Parts = append(r.res.Parts, r.part(ph, recs))
-	r.flow, r.edits = nil, nil
+	own := r.own
+	r.flow, r.edits, r.own = nil, nil, nil
 	r.i++
 	switch ph.role {
 	case RoleVictim, RoleContrastVictim:
@@ -334,10 +354,10 @@ func (r *Runner) finish(ph phase) error {
 		}
 	case RoleAttack:
 		r.faultsOff()
-		r.res.Verdict = Judge(r.l, recs)
+		r.res.Verdict = withOwn(Judge(r.l, recs), own)
 	case RoleContrast:
 		r.faultsOff()
-		v := judgeContrast(*r.l.Contrast, recs)
+		v := withOwn(judgeContrast(*r.l.Contrast, recs), own)
 		r.res.Contrast = &v
 	case RoleAftermath:
 		r.res.Verdict.Aftermath = aftermath(r.l.Setup.Victim.User, recs)
@@ -433,6 +453,47 @@ func resolveEdits(edits []Edit, victim []record.Step) ([]Edit, error) {
 		out[i].Value = v
 	}
 	return out, nil
+}
+
+// withOwn records the person's own changes in a verdict and says so in its
+// summary: the run judged is theirs, not the lesson's alone.
+func withOwn(v Verdict, own []record.Edit) Verdict {
+	if len(own) == 0 {
+		return v
+	}
+	v.Own = own
+	var names []string
+	for _, e := range own {
+		if !slices.Contains(names, e.Name) {
+			names = append(names, e.Name)
+		}
+	}
+	// Names only: a value may be a secret, and Own has them for who masks them.
+	v.Summary = "with your own changes to " + strings.Join(names, ", ") + ": " + v.Summary
+	if v.Outcome == Missed {
+		v.Summary += ", unless your changes undid the attack"
+	}
+	return v
+}
+
+// diffParams lists how req differs from base, parameter by parameter; nil
+// when req is nil or the same.
+func diffParams(base record.Request, req *record.Request) []record.Edit {
+	if req == nil {
+		return nil
+	}
+	var out []record.Edit
+	for _, p := range req.Params {
+		if from := base.Get(p.Name); !base.Has(p.Name) || from != p.Value {
+			out = append(out, record.Edit{Name: p.Name, From: from, To: p.Value})
+		}
+	}
+	for _, p := range base.Params {
+		if !req.Has(p.Name) {
+			out = append(out, record.Edit{Name: p.Name, From: p.Value})
+		}
+	}
+	return out
 }
 
 // applyEdits applies the edits for the request's step.
