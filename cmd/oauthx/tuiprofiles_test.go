@@ -188,12 +188,9 @@ func TestProfileStoreEditKeepsWhatTheFormDoesNotShow(t *testing.T) {
 	}
 }
 
-func TestProfileStoreErrorsNameTheFormField(t *testing.T) {
-	t.Parallel()
-	s, _ := newProfileStore(filepath.Join(t.TempDir(), "profiles.toml"))
-	_, err := s.Save(tui.ProfileForm{Name: "x", Issuer: "https://idp.example?tenant=1", ClientID: "c",
-		Secret: tui.SecretEnv, SecretValue: "not a name", Scopes: []string{`a"b`},
-		RedirectURI: "http://127.0.0.1/cb#frag", Params: map[string]string{"prompt": "sometimes", "state": "x"}})
+// problemsByField is a save's problems, joined by form field.
+func problemsByField(t *testing.T, err error) map[string]string {
+	t.Helper()
 	var pe *tui.ProfileErrors
 	if !errors.As(err, &pe) {
 		t.Fatalf("err = %v", err)
@@ -202,6 +199,16 @@ func TestProfileStoreErrorsNameTheFormField(t *testing.T) {
 	for _, e := range pe.Errors {
 		fields[e.Field] += e.Problem + " | "
 	}
+	return fields
+}
+
+func TestProfileStoreErrorsNameTheFormField(t *testing.T) {
+	t.Parallel()
+	s, _ := newProfileStore(filepath.Join(t.TempDir(), "profiles.toml"))
+	_, err := s.Save(tui.ProfileForm{Name: "x", Issuer: "https://idp.example?tenant=1", ClientID: "c",
+		Secret: tui.SecretEnv, SecretValue: "not a name", Scopes: []string{`a"b`},
+		RedirectURI: "http://127.0.0.1/cb#frag", Params: map[string]string{"prompt": "sometimes", "state": "x"}})
+	fields := problemsByField(t, err)
 	for field, want := range map[string]string{
 		"issuer":       "must not have a query",
 		"secret":       "secret_env",
@@ -231,14 +238,7 @@ func TestProfileStorePresetVarsAndKey(t *testing.T) {
 	}
 	_, err := s.Save(tui.ProfileForm{Name: "bad", Preset: "nope", ClientID: "c", Secret: tui.SecretNone,
 		AuthMethod: "private_key_jwt"})
-	var pe *tui.ProfileErrors
-	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v", err)
-	}
-	fields := map[string]string{}
-	for _, e := range pe.Errors {
-		fields[e.Field] += e.Problem + " | "
-	}
+	fields := problemsByField(t, err)
 	if !strings.Contains(fields["preset"], "nope") || !strings.Contains(fields["private_key_file"], "private_key_jwt") {
 		t.Errorf("problems by field: %v", fields)
 	}
