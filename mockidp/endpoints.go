@@ -154,13 +154,13 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rec := s.access[key]; rec != nil {
-		g := s.grants[rec.grantID]
-		if rec.revoked || g == nil || g.revoked || !now.Before(rec.expiresAt) {
+		g := s.grants[rec.grantID] // nil for client credentials: not stored
+		if rec.revoked || rec.grantID != "" && (g == nil || g.revoked) || !now.Before(rec.expiresAt) {
 			writeJSON(w, http.StatusOK, map[string]any{"active": false})
 			return
 		}
-		// The token is the JWT this server signed (its hash matched): iat,
-		// aud and jti are read from it rather than kept in the record.
+		// The token is the JWT this server signed (its hash matched): iss,
+		// iat, aud and jti are read from it rather than kept in the record.
 		c, err := accessTokenClaims(tok)
 		if err != nil {
 			writeJSON(w, http.StatusOK, map[string]any{"active": false})
@@ -169,7 +169,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		sub := rec.clientID
 		resp := map[string]any{
 			"active": true, "scope": joinScopes(rec.scopes), "client_id": rec.clientID, "token_type": "Bearer",
-			"exp": rec.expiresAt.Unix(), "iat": c.Iat, "iss": g.issuer, "aud": c.Aud, "jti": c.Jti,
+			"exp": rec.expiresAt.Unix(), "iat": c.Iat, "iss": c.Iss, "aud": c.Aud, "jti": c.Jti,
 		}
 		if u := s.cfg.userByName[rec.username]; u != nil {
 			sub = u.Subject()

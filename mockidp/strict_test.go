@@ -479,3 +479,58 @@ func TestRevocationAndIntrospection(t *testing.T) {
 		t.Fatalf("expired token active: %v", in)
 	}
 }
+
+// TestClientCredentialsTokenLifecycle: a client-credentials token is kept as
+// one record (no grant is stored for it) and still introspects with its
+// issuer, works at the API, and stops working once revoked or expired.
+func TestClientCredentialsTokenLifecycle(t *testing.T) {
+	t.Parallel()
+	d := newIDP(t, Options{})
+	token := func() string {
+		st, _, m := d.post("/token", url.Values{"grant_type": {GrantClientCredentials}, "scope": {"api:read"}}, "machine", "machine-secret")
+		if st != 200 {
+			t.Fatalf("token: %d %v", st, m)
+		}
+		return m["access_token"].(string)
+	}
+	d.srv.mu.Lock()
+	grants := len(d.srv.grants)
+	d.srv.mu.Unlock()
+	at := token()
+	d.srv.mu.Lock()
+	if n := len(d.srv.grants); n != grants {
+		t.Errorf("a client-credentials token stored %d grants", n-grants)
+	}
+	d.srv.mu.Unlock()
+	_, _, in := d.post("/introspect", url.Values{"token": {at}}, "machine", "machine-secret")
+	if in["active"] != true || in["iss"] != d.iss || in["client_id"] != "machine" || in["sub"] != "machine" || in["scope"] != "api:read" {
+		t.Fatalf("introspection %v", in)
+	}
+	api := func(tok string) int {
+		req, _ := http.NewRequest(http.MethodGet, d.iss+"/api/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := api(at); st != 200 {
+		t.Fatalf("API with a live token: %d", st)
+	}
+	if st, _, _ := d.post("/revoke", url.Values{"token": {at}}, "machine", "machine-secret"); st != 200 {
+		t.Fatalf("revoke: %d", st)
+	}
+	if _, _, in := d.post("/introspect", url.Values{"token": {at}}, "machine", "machine-secret"); in["active"] != false {
+		t.Fatalf("active after revocation: %v", in)
+	}
+	if st := api(at); st != 401 {
+		t.Errorf("API with a revoked token: %d", st)
+	}
+	at = token()
+	d.srv.Advance(time.Hour + time.Second)
+	if _, _, in := d.post("/introspect", url.Values{"token": {at}}, "machine", "machine-secret"); in["active"] != false {
+		t.Errorf("active after expiry: %v", in)
+	}
+}

@@ -435,7 +435,7 @@ func (s *Server) lookupAccess(tok string) (*accessRecord, string) {
 	if rec == nil {
 		return nil, "unknown token"
 	}
-	if rec.revoked || s.grants[rec.grantID] == nil || s.grants[rec.grantID].revoked {
+	if rec.revoked || rec.grantID != "" && (s.grants[rec.grantID] == nil || s.grants[rec.grantID].revoked) {
 		return nil, "token revoked"
 	}
 	if !s.Now().Before(rec.expiresAt) {
@@ -446,6 +446,7 @@ func (s *Server) lookupAccess(tok string) (*accessRecord, string) {
 
 // atClaims are the claims introspection reads from an access token.
 type atClaims struct {
+	Iss string          `json:"iss"`
 	Iat int64           `json:"iat"`
 	Aud json.RawMessage `json:"aud"` // a string or an array, as issued
 	Jti string          `json:"jti"`
