@@ -219,12 +219,6 @@ func newProfileForm(f ProfileForm, path string, presets []ProfilePreset, st Styl
 	return m
 }
 
-// open focuses the first field.
-func (m profileForm) open() (profileForm, tea.Cmd) {
-	m.focus = pfName
-	return m, m.inputs[pfName].Focus()
-}
-
 func (m *profileForm) setStyles(st Styles) {
 	for i := range m.inputs {
 		m.inputs[i].SetStyles(st.Input)
@@ -497,6 +491,10 @@ func (m profileForm) saved(err error) (profileForm, bool) {
 			continue
 		}
 		m.errs[i] = append(m.errs[i], fe.Problem)
+	}
+	if len(m.errs) > 0 { // to the first field the store rejected
+		m.inputs[m.focus].Blur()
+		m.focus = slices.Min(slices.Collect(maps.Keys(m.errs)))
 	}
 	return m, false
 }
@@ -846,15 +844,15 @@ func (m *providerMenu) openForm(f ProfileForm) {
 	p.editing = true
 }
 
-// focusCmd focuses the form's first field when the form just opened.
+// focusCmd focuses the form's field with the focus when its input is not
+// focused yet: the first field when the form just opened, the first field the
+// store rejected after a failed save.
 func (m *providerMenu) focusCmd() tea.Cmd {
 	p := &m.profiles
 	if !p.editing || p.form.saving || p.form.inputs[p.form.focus].Focused() || isChoice(p.form.focus) {
 		return nil
 	}
-	var cmd tea.Cmd
-	p.form, cmd = p.form.open()
-	return cmd
+	return p.form.inputs[p.form.focus].Focus()
 }
 
 // profileDone takes the store's answer.

@@ -200,6 +200,9 @@ func TestProfileFormShowsTheStoresErrorsByField(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, scr)
 		}
 	}
+	if f := h.m.providers.profiles.form; f.focus != pfRedirect || !f.inputs[pfRedirect].Focused() {
+		t.Errorf("focus on field %d after the store rejected the redirect URI, want it there (%d)", f.focus, pfRedirect)
+	}
 	if !h.m.providers.profiles.editing {
 		t.Error("the form closed although the save failed")
 	}
