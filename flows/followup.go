@@ -379,8 +379,10 @@ func claimsOf(m map[string]any, now time.Time) []record.Claim {
 			if n, ok := v.(json.Number); ok {
 				if sec, err := n.Int64(); err == nil {
 					t := time.Unix(sec, 0).UTC()
-					c.Time = &t
 					c.Display = token.FormatTime(t, now)
+					if token.Representable(t) {
+						c.Time = &t
+					}
 				}
 			}
 		}

@@ -486,7 +486,19 @@ func numericDate(v any, now time.Time) (*time.Time, string) {
 	if f > 1e11 {
 		s += "; this looks like milliseconds, but a NumericDate counts seconds (RFC 7519 §2)"
 	}
+	if !Representable(t) {
+		// Shown, but not kept as a time: no countdown to the year 22474 helps anyone.
+		return nil, s
+	}
 	return &t, s
+}
+
+// Representable reports whether t can be kept in a record as a time: records are
+// JSON, and encoding/json writes times as RFC 3339, whose years run 0000-9999. A
+// provider may send any number of seconds.
+func Representable(t time.Time) bool {
+	y := t.Year()
+	return y >= 0 && y <= 9999
 }
 
 // FormatTime renders t as "2026-11-23 10:04:05 UTC (in 59 min)", relative to now.
@@ -496,6 +508,14 @@ func FormatTime(t, now time.Time) string {
 
 // Relative says how far t is from now: "in 59 min", "3 min ago", "now".
 func Relative(t, now time.Time) string {
+	// A time.Duration holds about 292 years; past that, t.Sub saturates and
+	// would say "292 years" of a date sent in milliseconds (year 22474).
+	if years := t.Year() - now.Year(); years > 200 || years < -200 {
+		if years > 0 {
+			return fmt.Sprintf("in %d years", years)
+		}
+		return fmt.Sprintf("%d years ago", -years)
+	}
 	d := t.Sub(now).Truncate(time.Second)
 	switch {
 	case d == 0:
