@@ -39,6 +39,24 @@ func deviceScript() *fakeFlow {
 		}}
 }
 
+// deviceAtApprove is a walkthrough of the scripted device flow at w×h, with the
+// device code requested: the approve step is next. open, when not nil, is the
+// browser opener (o).
+func deviceAtApprove(t testing.TB, dark bool, w, h int, open func(string) error) *harness {
+	t.Helper()
+	hh := newHarness(t, dark, func(o *Options) {
+		o.InitialFlow = flows.KindDevice
+		if open != nil {
+			o.OpenURL = open
+		}
+	})
+	hh.script = deviceScript
+	hh.patient("s")
+	hh.size(w, h)
+	hh.patient("n")
+	return hh
+}
+
 // qrRows are the QR code's rows as drawn.
 func qrRows(t *testing.T, dark bool) []string {
 	t.Helper()
@@ -51,11 +69,7 @@ func qrRows(t *testing.T, dark bool) []string {
 
 func TestDeviceQRFollowsTheBackground(t *testing.T) {
 	for _, dark := range []bool{true, false} {
-		h := newHarness(t, dark, func(o *Options) { o.InitialFlow = flows.KindDevice })
-		h.script = deviceScript
-		h.patient("s")
-		h.size(120, 40)
-		h.patient("n") // the device code: the approve step is next
+		h := deviceAtApprove(t, dark, 120, 40, nil)
 		scr := h.screen()
 		for _, want := range []string{"WDJB-MJHT", "http://127.0.0.1:9999/device", deviceURI} {
 			if !strings.Contains(scr, want) {
@@ -78,11 +92,7 @@ func TestDeviceQRFollowsTheBackground(t *testing.T) {
 }
 
 func TestDeviceQRTooNarrowSaysSo(t *testing.T) {
-	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice })
-	h.script = deviceScript
-	h.patient("s")
-	h.size(32, 60)
-	h.patient("n")
+	h := deviceAtApprove(t, true, 32, 60, nil)
 	h.m.walk.focusPane(paneRequest)
 	h.run(h.send(nil))
 	for range 30 {
@@ -110,11 +120,7 @@ func (o *opener) open(u string) error {
 
 func TestDeviceApproveInBrowserThenPolls(t *testing.T) {
 	op := &opener{}
-	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = op.open })
-	h.script = deviceScript
-	h.patient("s")
-	h.size(100, 30)
-	h.patient("n")
+	h := deviceAtApprove(t, true, 100, 30, op.open)
 	if !h.m.keys.Browser.Enabled() || !strings.Contains(h.screen(), "o approve in browser") {
 		t.Fatalf("o is not offered at the approve step:\n%s", h.screen())
 	}
@@ -137,11 +143,7 @@ func TestDeviceApproveInBrowserThenPolls(t *testing.T) {
 
 func TestDeviceBrowserFailureStillPolls(t *testing.T) {
 	op := &opener{err: errors.New("no browser here")}
-	h := newHarness(t, true, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = op.open })
-	h.script = deviceScript
-	h.patient("s")
-	h.size(100, 30)
-	h.patient("n")
+	h := deviceAtApprove(t, true, 100, 30, op.open)
 	cmd := h.send(keyPress("o"))
 	msgs := collect(cmd)
 	var opened *urlOpenedMsg
@@ -272,11 +274,7 @@ func TestWaitForPoll(t *testing.T) {
 // BenchmarkDeviceRebuild is a keypress that rebuilds every pane at the device flow's
 // approve step, the QR code drawn again included.
 func BenchmarkDeviceRebuild(b *testing.B) {
-	h := newHarness(b, true, func(o *Options) { o.InitialFlow = flows.KindDevice })
-	h.script = deviceScript
-	h.patient("s")
-	h.size(120, 40)
-	h.patient("n")
+	h := deviceAtApprove(b, true, 120, 40, nil)
 	if !h.m.walk.atApprove() {
 		b.Fatal("not at the approve step")
 	}

@@ -38,11 +38,8 @@ func lifecycleScenarios() []struct {
 			return l.harness
 		}},
 		{"life_device", func(t testing.TB, dark bool, w, h int) *harness {
-			hh := newHarness(t, dark, func(o *Options) { o.InitialFlow = flows.KindDevice; o.OpenURL = func(string) error { return nil } })
-			hh.script = deviceScript
-			hh.patient("s")
-			hh.size(w, h)
-			hh.patient("n", "tab")
+			hh := deviceAtApprove(t, dark, w, h, func(string) error { return nil })
+			hh.patient("tab")
 			return hh
 		}},
 	}
